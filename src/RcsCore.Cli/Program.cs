@@ -1,0 +1,6 @@
+namespace RcsCore.Cli;
+
+internal static class Program
+{
+    public static int Main(string[] args) => 0;
+}
