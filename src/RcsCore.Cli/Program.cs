@@ -1,6 +1,22 @@
+using System.CommandLine;
+using RcsCore.Cli.Commands;
+
 namespace RcsCore.Cli;
 
 internal static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static int Main(string[] args)
+    {
+        var root = BuildRoot(Console.Out, Console.Error);
+        return root.Parse(args).Invoke();
+    }
+
+    internal static RootCommand BuildRoot(TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("rcs — the RcsCore host: SIP/MSRP/RCS message centre, clients, demo and tools.");
+        root.Subcommands.Add(ParseCommand.Create(stdout));
+        root.Subcommands.Add(DemoCommand.Create(stdout));
+        _ = stderr;
+        return root;
+    }
 }

@@ -1,0 +1,218 @@
+using System.Runtime.CompilerServices;
+
+namespace RcsCore.Parsing.Sip;
+
+/// <summary>Character classes of the RFC 3261 §25.1 grammar, as bit tables (no branches on the hot path).</summary>
+internal static class SipChars
+{
+    private const ushort Token = 1;          // token (§25.1)
+    private const ushort Word = 2;           // word (Call-ID, §25.1)
+    private const ushort Unreserved = 4;     // alphanum / mark
+    private const ushort UserUnreserved = 8; // & = + $ , ; ? /
+    private const ushort PasswordExtra = 16; // & = + $ ,
+    private const ushort ParamUnreserved = 32; // [ ] / : & + $
+    private const ushort HnvUnreserved = 64; // [ ] / ? : + $
+    private const ushort Hex = 128;
+    private const ushort Digit = 256;
+    private const ushort Alpha = 512;
+    private const ushort HostChar = 1024;    // alphanum - . _ (lenient hostname)
+    private const ushort Uric = 2048;        // RFC 2396 uric (reserved / unreserved / escaped '%')
+
+    private static readonly ushort[] s_table = Build();
+
+    private static ushort[] Build()
+    {
+        var t = new ushort[256];
+        for (int c = 'a'; c <= 'z'; c++)
+        {
+            t[c] |= Token | Word | Unreserved | Alpha | HostChar | Uric;
+            t[c - 32] |= Token | Word | Unreserved | Alpha | HostChar | Uric;
+        }
+        for (int c = '0'; c <= '9'; c++)
+        {
+            t[c] |= Token | Word | Unreserved | Digit | Hex | HostChar | Uric;
+        }
+        for (int c = 'a'; c <= 'f'; c++)
+        {
+            t[c] |= Hex;
+            t[c - 32] |= Hex;
+        }
+        foreach (char c in "-.!%*_+`'~")
+        {
+            t[c] |= Token | Word;
+        }
+        foreach (char c in "()<>:\\\"/[]?{}")
+        {
+            t[c] |= Word;
+        }
+        foreach (char c in "-_.!~*'()")
+        {
+            t[c] |= Unreserved | Uric;
+        }
+        foreach (char c in "&=+$,;?/")
+        {
+            t[c] |= UserUnreserved | Uric;
+        }
+        foreach (char c in "&=+$,")
+        {
+            t[c] |= PasswordExtra;
+        }
+        foreach (char c in "[]/:&+$")
+        {
+            t[c] |= ParamUnreserved;
+        }
+        foreach (char c in "[]/?:+$")
+        {
+            t[c] |= HnvUnreserved;
+        }
+        foreach (char c in ":@%")
+        {
+            t[c] |= Uric;
+        }
+        t['-'] |= HostChar;
+        t['.'] |= HostChar;
+        t['_'] |= HostChar;
+        return t;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsToken(byte b) => (s_table[b] & Token) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsWord(byte b) => (s_table[b] & Word) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsUnreserved(byte b) => (s_table[b] & Unreserved) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsUserChar(byte b) => (s_table[b] & (Unreserved | UserUnreserved)) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsPasswordChar(byte b) => (s_table[b] & (Unreserved | PasswordExtra)) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsParamChar(byte b) => (s_table[b] & (Unreserved | ParamUnreserved)) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsHeaderChar(byte b) => (s_table[b] & (Unreserved | HnvUnreserved)) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsHex(byte b) => (s_table[b] & Hex) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsAlpha(byte b) => (s_table[b] & Alpha) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsHostChar(byte b) => (s_table[b] & HostChar) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsUric(byte b) => (s_table[b] & Uric) != 0 || b >= 0x80;
+
+    /// <summary>LWS inside a header value: SP, HTAB, and the CR/LF of a fold (the reader guarantees a fold is followed by WSP).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsLws(byte b) => b == (byte)' ' || b == (byte)'\t' || b == (byte)'\r' || b == (byte)'\n';
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsWsp(byte b) => b == (byte)' ' || b == (byte)'\t';
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int HexValue(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
+
+    public static int SkipLws(ReadOnlySpan<byte> s, int i)
+    {
+        while ((uint)i < (uint)s.Length && IsLws(s[i]))
+        {
+            i++;
+        }
+        return i;
+    }
+
+    public static ReadOnlySpan<byte> TrimLws(ReadOnlySpan<byte> s)
+    {
+        int start = 0;
+        while (start < s.Length && IsLws(s[start]))
+        {
+            start++;
+        }
+        int end = s.Length;
+        while (end > start && IsLws(s[end - 1]))
+        {
+            end--;
+        }
+        return s[start..end];
+    }
+
+    public static bool AllToken(ReadOnlySpan<byte> s)
+    {
+        if (s.IsEmpty)
+        {
+            return false;
+        }
+        foreach (byte b in s)
+        {
+            if (!IsToken(b))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Parses 1*DIGIT into a value no larger than <paramref name="max"/>; false on empty, non-digit or overflow.</summary>
+    public static bool TryParseDecimal(ReadOnlySpan<byte> s, ulong max, out ulong value)
+    {
+        value = 0;
+        if (s.IsEmpty)
+        {
+            return false;
+        }
+        foreach (byte b in s)
+        {
+            uint d = (uint)(b - '0');
+            if (d > 9)
+            {
+                return false;
+            }
+            if (value > (max - d) / 10)
+            {
+                return false; // RFC 4475 §3.1.2.4: overlarge scalars are rejected, never wrapped.
+            }
+            value = value * 10 + d;
+        }
+        return true;
+    }
+
+    /// <summary>Skips a quoted-string starting at <paramref name="i"/> (which must be a DQUOTE); returns the index after the closing quote, or -1.</summary>
+    public static int SkipQuotedString(ReadOnlySpan<byte> s, int i)
+    {
+        // RFC 3261 §25.1: quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
+        i++;
+        while ((uint)i < (uint)s.Length)
+        {
+            byte b = s[i];
+            if (b == (byte)'"')
+            {
+                return i + 1;
+            }
+            if (b == (byte)'\\')
+            {
+                if (i + 1 >= s.Length)
+                {
+                    return -1;
+                }
+                byte n = s[i + 1];
+                if (n == (byte)'\r' || n == (byte)'\n' || n > 0x7F)
+                {
+                    return -1;
+                }
+                i += 2;
+                continue;
+            }
+            i++;
+        }
+        return -1;
+    }
+}
