@@ -14,8 +14,10 @@ public enum SipStartLineKind : byte
 /// <summary>A parsed start line: spans into the message bytes.</summary>
 public readonly ref struct SipStartLine
 {
-    internal SipStartLine(SipStartLineKind kind, ReadOnlySpan<byte> method, ReadOnlySpan<byte> requestUri, ReadOnlySpan<byte> version, int statusCode, ReadOnlySpan<byte> reason, int requestUriOffset)
+    internal SipStartLine(SipStartLineKind kind, ReadOnlySpan<byte> method, ReadOnlySpan<byte> requestUri, ReadOnlySpan<byte> version, int statusCode, ReadOnlySpan<byte> reason, int lineOffset, int requestUriOffset, int reasonOffset)
     {
+        LineOffset = lineOffset;
+        ReasonPhraseOffset = reasonOffset;
         Kind = kind;
         Method = method;
         RequestUri = requestUri;
@@ -36,6 +38,12 @@ public readonly ref struct SipStartLine
 
     /// <summary>Byte offset of the Request-URI in the message.</summary>
     public int RequestUriOffset { get; }
+
+    /// <summary>Byte offset of the start line (after leading CRLFs); the method of a request starts here.</summary>
+    public int LineOffset { get; }
+
+    /// <summary>Byte offset of the Reason-Phrase (responses only).</summary>
+    public int ReasonPhraseOffset { get; }
 
     /// <summary>The SIP-Version, e.g. <c>SIP/2.0</c>.</summary>
     public ReadOnlySpan<byte> Version { get; }
@@ -210,7 +218,8 @@ public ref struct SipReader
                 return Fail(SipParseError.InvalidReasonPhrase, lineOffset + sp + 1 + codeEnd + 1);
             }
         }
-        startLine = new SipStartLine(SipStartLineKind.Response, default, default, version, code, reason, -1);
+        int reasonOffset = codeEnd < 0 ? lineOffset + line.Length : lineOffset + sp + 1 + codeEnd + 1;
+        startLine = new SipStartLine(SipStartLineKind.Response, default, default, version, code, reason, lineOffset, -1, reasonOffset);
         return true;
     }
 
@@ -247,7 +256,7 @@ public ref struct SipReader
         {
             return Fail(SipParseError.InvalidRequestUri, uriOffset + uriErrorAt);
         }
-        startLine = new SipStartLine(SipStartLineKind.Request, method, uri, version, 0, default, uriOffset);
+        startLine = new SipStartLine(SipStartLineKind.Request, method, uri, version, 0, default, lineOffset, uriOffset, -1);
         return true;
     }
 
