@@ -86,7 +86,7 @@ public ref struct SdpReader
 
         // Search only as far as the longest allowed line (+ CRLF) so a hostile body cannot make us scan it all.
         int window = rest.Length;
-        if (window > _maxLineLength + 2)
+        if ((long)window > (long)_maxLineLength + 2)
         {
             window = _maxLineLength + 2;
         }

@@ -111,6 +111,22 @@ public class SdpReaderTests
     }
 
     [Fact]
+    public void LimitsAreValidatedAndLargeOnesDoNotOverflow()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SdpLimits { MaxLines = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SdpLimits { MaxLineLength = 1 });
+
+        var huge = new SdpLimits { MaxLines = int.MaxValue, MaxLineLength = int.MaxValue };
+        var reader = new SdpReader("v=0\r\ns=x"u8, huge);
+        Assert.True(reader.TryReadLine(out _, out _, out _));
+        Assert.True(reader.TryReadLine(out _, out _, out _));
+        Assert.False(reader.TryReadLine(out _, out _, out _));
+        Assert.True(reader.Error.IsSuccess);
+        Assert.Equal(1024, SdpLimits.Default.MaxLines);
+        Assert.Equal(4096, SdpLimits.Default.MaxLineLength);
+    }
+
+    [Fact]
     public void EmptyInputYieldsNothing()
     {
         var reader = new SdpReader(ReadOnlySpan<byte>.Empty);
