@@ -31,7 +31,7 @@ public class ArchitectureTests
             {
                 continue; // layer not built yet
             }
-            var refs = AssemblyName.GetAssemblyName(path) is { } ? Assembly.LoadFrom(path).GetReferencedAssemblies() : [];
+            var refs = Assembly.LoadFrom(path).GetReferencedAssemblies();
             foreach (var r in refs.Where(r => r.Name!.StartsWith("RcsCore.", StringComparison.Ordinal)))
             {
                 Assert.True(allowed.Contains(r.Name), $"{name} must not reference {r.Name}");
