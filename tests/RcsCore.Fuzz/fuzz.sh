@@ -34,7 +34,9 @@ if ! command -v sharpfuzz >/dev/null; then
   dotnet tool install --global SharpFuzz.CommandLine --version 2.3.0
 fi
 
-# 3. Publish the host and instrument the library under test (only RcsCore.Parsing: the host and the runtime stay
+# 3. Publish the host to out/publish. Its RcsCore.Parsing.dll is instrumented and only runs under afl-fuzz (it
+#    writes to AFL's shared memory): replay and triage with the normal build (dotnet run), never with out/publish.
+#    Publish the host and instrument the library under test (only RcsCore.Parsing: the host and the runtime stay
 #    uninstrumented so coverage means parser branches). Start from an empty folder: publish keeps a newer
 #    destination file, and an instrumented dll cannot be instrumented twice.
 out="$here/out/publish"
@@ -75,7 +77,7 @@ for kind in crash hang; do
     if [[ ! -f "$dest" ]]; then
       cp "$f" "$dest"
       copied=$((copied + 1))
-      echo "new regression: regressions/$target/$name (from $kind/$(basename "$f"))"
+      echo "new regression: regressions/$target/$name (from $(basename "$(dirname "$f")")/$(basename "$f"))"
     fi
   done
 done
