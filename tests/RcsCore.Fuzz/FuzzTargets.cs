@@ -1,0 +1,236 @@
+using RcsCore.Parsing.Sip;
+
+namespace RcsCore.Fuzz;
+
+/// <summary>
+/// The fuzz targets, one per reader (STYLE.md §3). Bad input must come back as a <see cref="SipParseError"/>; any
+/// exception is a crash. Targets also check invariants the API promises (offsets inside the input, parsers that make
+/// progress, the stream prefix rule) and throw <see cref="FuzzInvariantException"/> when one breaks.
+/// This file has no SharpFuzz dependency so that test projects can link it and replay seeds/ and regressions/.
+/// </summary>
+public static class FuzzTargets
+{
+    /// <summary>Every target name, in the order <c>rcs-fuzz</c> lists them; the folder names under seeds/ and regressions/.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["sip", "sip-stream", "uri", "nameaddr", "via"];
+
+    /// <summary>True when <paramref name="target"/> is one of <see cref="Names"/>.</summary>
+    public static bool IsKnown(string target) => Names.Contains(target);
+
+    /// <summary>Runs one input through a target; throws only on a bug (or an unknown target).</summary>
+    public static void Run(string target, ReadOnlySpan<byte> input)
+    {
+        // Add sdp / msrp / cpim here (and to Names) as their readers land.
+        switch (target)
+        {
+            case "sip":
+                Message(input, SipFraming.Datagram);
+                ReadAndAccess(input);
+                break;
+            case "sip-stream":
+                Message(input, SipFraming.Stream);
+                break;
+            case "uri":
+                Uri(input);
+                break;
+            case "nameaddr":
+                NameAddr(input);
+                break;
+            case "via":
+                Via(input);
+                break;
+            default:
+                throw new ArgumentException($"Unknown fuzz target '{target}'. Known: {string.Join(", ", Names)}.", nameof(target));
+        }
+    }
+
+    private static void Message(ReadOnlySpan<byte> input, SipFraming framing)
+    {
+        var result = SipMessageParser.Parse(input, framing, SipLimits.Default, out var info);
+        _ = result.Message;
+        _ = result.SuggestedStatusCode;
+        if (!result.IsSuccess)
+        {
+            Check(result.Offset >= 0 && result.Offset <= input.Length, "error offset outside the input");
+            return;
+        }
+
+        Check(info.StartOffset >= 0 && info.StartOffset <= info.BodyOffset, "start offset after the body");
+        Check(info.BodyOffset <= info.MessageLength && info.MessageLength <= input.Length, "message longer than the input");
+        Check(info.BodyOffset + info.BodyLength == info.MessageLength, "body does not end the message");
+        Check(info.ContentLength < 0 || info.ContentLength == info.BodyLength, "body length differs from Content-Length");
+        Check(info.HeaderCount <= SipLimits.Default.MaxHeaderCount, "more headers than the limit");
+
+        if (framing == SipFraming.Stream)
+        {
+            // STYLE.md §3 / RFC 3261 §18.3: the message alone parses the same, and one byte less is "wait for more".
+            var whole = input[..info.MessageLength];
+            var again = SipMessageParser.Parse(whole, framing, SipLimits.Default, out var info2);
+            Check(again.IsSuccess && info2.MessageLength == info.MessageLength, "the message alone does not parse the same");
+            var cut = SipMessageParser.Parse(whole[..^1], framing, SipLimits.Default, out _);
+            Check(cut.Error == SipParseError.Incomplete, "a message cut by one byte is not Incomplete");
+        }
+    }
+
+    /// <summary>The reader path a UA takes: every header through the value parser its name calls for.</summary>
+    private static void ReadAndAccess(ReadOnlySpan<byte> input)
+    {
+        var reader = new SipReader(input, SipLimits.Default);
+        if (!reader.ReadStartLine(out var startLine))
+        {
+            Check(!reader.Error.IsSuccess, "ReadStartLine failed without an error");
+            return;
+        }
+        if (startLine.Kind == SipStartLineKind.Request)
+        {
+            Uri(startLine.RequestUri);
+        }
+        int count = 0;
+        while (reader.ReadHeader(out var h))
+        {
+            Check(++count <= SipLimits.Default.MaxHeaderCount, "reader returned more headers than the limit");
+            Check(h.ValueOffset >= h.NameOffset && h.ValueOffset + h.Value.Length <= input.Length, "header value outside the input");
+            switch (h.Name)
+            {
+                case SipHeaderName.Via:
+                    Via(h.Value);
+                    break;
+                case SipHeaderName.From:
+                case SipHeaderName.To:
+                case SipHeaderName.Contact:
+                case SipHeaderName.Route:
+                case SipHeaderName.RecordRoute:
+                    NameAddr(h.Value);
+                    break;
+                case SipHeaderName.CSeq:
+                    _ = SipValueParsers.TryParseCSeq(h.Value, out _, out _);
+                    break;
+                case SipHeaderName.ContentLength:
+                case SipHeaderName.MaxForwards:
+                case SipHeaderName.Expires:
+                    _ = SipValueParsers.TryParseUInt32(h.Value, uint.MaxValue, out _);
+                    break;
+                case SipHeaderName.CallId:
+                    _ = SipValueParsers.ValidateCallId(h.Value);
+                    break;
+                case SipHeaderName.ContentType:
+                    if (SipValueParsers.TryParseMediaType(h.Value, out _, out _, out var mediaParameters) == SipParseError.None)
+                    {
+                        Parameters(mediaParameters);
+                    }
+                    break;
+                default:
+                    _ = SipValueParsers.ValidateTokenList(h.Value);
+                    break;
+            }
+        }
+        if (reader.IsAtBody)
+        {
+            Check(reader.BodyOffset >= 0 && reader.BodyOffset <= input.Length, "body offset outside the input");
+            _ = reader.RemainingBytes.Length;
+        }
+        else
+        {
+            Check(!reader.Error.IsSuccess, "reader stopped before the body without an error");
+        }
+    }
+
+    private static void Uri(ReadOnlySpan<byte> input)
+    {
+        for (var context = SipUriContext.NameAddr; context <= SipUriContext.AddrSpec; context++)
+        {
+            var err = SipUriParser.TryParse(input, context, out var parts, out int errorAt);
+            if (err != SipParseError.None)
+            {
+                Check(errorAt >= 0 && errorAt <= input.Length, "URI error offset outside the input");
+                continue;
+            }
+            _ = parts.TryGetParameter("transport"u8, out _);
+            _ = parts.TryGetParameter("lr"u8, out _);
+            _ = SipAddress.IsIPv6(parts.Host);
+            _ = SipAddress.IsIPv4(parts.Host);
+            Check(parts.Port >= -1 && parts.Port <= 65535, "port out of range");
+            Parameters(parts.Parameters);
+        }
+    }
+
+    private static void NameAddr(ReadOnlySpan<byte> input)
+    {
+        if (SipNameAddrParser.TryParse(input, out var single) == SipParseError.None)
+        {
+            Accessors(single);
+        }
+
+        // Lists (Contact, Route): every element must move pos forward, or the caller loops for ever.
+        int pos = 0;
+        while (pos < input.Length)
+        {
+            int before = pos;
+            var err = SipNameAddrParser.TryParseNext(input, ref pos, allowWildcard: true, out var element, out int errorAt);
+            if (err != SipParseError.None)
+            {
+                Check(errorAt >= 0 && errorAt <= input.Length, "name-addr error offset outside the input");
+                break;
+            }
+            Check(pos > before && pos <= input.Length, "name-addr list did not advance");
+            Accessors(element);
+        }
+    }
+
+    private static void Accessors(SipNameAddr na)
+    {
+        _ = na.Tag;
+        _ = na.DisplayName.Length;
+        _ = na.TryGetParameter("+g.3gpp.icsi-ref"u8, out _);
+        Parameters(na.Parameters);
+        if (!na.IsWildcard)
+        {
+            Uri(na.Uri);
+        }
+    }
+
+    private static void Via(ReadOnlySpan<byte> input)
+    {
+        int pos = 0;
+        while (pos < input.Length)
+        {
+            int before = pos;
+            var err = SipViaParser.TryParseNext(input, ref pos, out var via, out int errorAt);
+            if (err != SipParseError.None)
+            {
+                Check(errorAt >= 0 && errorAt <= input.Length, "Via error offset outside the input");
+                break;
+            }
+            Check(pos > before && pos <= input.Length, "Via list did not advance");
+            _ = via.Branch;
+            _ = via.Received;
+            _ = via.MAddr;
+            _ = via.TryGetRPort(out _);
+            _ = via.Host.Length + via.Transport.Length;
+            Check(via.Port >= -1 && via.Port <= 65535, "Via port out of range");
+            Parameters(via.Parameters);
+        }
+        _ = SipViaParser.TryParseFirst(input, out _);
+    }
+
+    private static void Parameters(ReadOnlySpan<byte> parameters)
+    {
+        _ = SipParameters.Validate(parameters, out _);
+        int steps = 0;
+        foreach (var p in new SipParameterEnumerator(parameters))
+        {
+            Check(++steps <= parameters.Length, "parameter enumeration did not advance");
+            _ = p.Name.Length + p.Value.Length;
+        }
+    }
+
+    private static void Check(bool condition, string what)
+    {
+        if (!condition)
+        {
+            throw new FuzzInvariantException(what);
+        }
+    }
+}
+
+/// <summary>A parser broke a promise of its API on some input (a crash for the fuzzer, like any exception).</summary>
+public sealed class FuzzInvariantException(string message) : Exception(message);
