@@ -11,7 +11,7 @@ namespace RcsCore.Fuzz;
 public static class FuzzTargets
 {
     /// <summary>Every target name, in the order <c>rcs-fuzz</c> lists them; the folder names under seeds/ and regressions/.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["sip", "sip-stream", "uri", "nameaddr", "via"];
+    public static IReadOnlyList<string> Names { get; } = ["sip", "sip-stream", "uri", "nameaddr", "via", "sdp"];
 
     /// <summary>True when <paramref name="target"/> is one of <see cref="Names"/>.</summary>
     public static bool IsKnown(string target) => Names.Contains(target);
@@ -37,6 +37,9 @@ public static class FuzzTargets
                 break;
             case "via":
                 Via(input);
+                break;
+            case "sdp":
+                Sdp(input);
                 break;
             default:
                 throw new ArgumentException($"Unknown fuzz target '{target}'. Known: {string.Join(", ", Names)}.", nameof(target));
@@ -186,6 +189,39 @@ public static class FuzzTargets
         {
             Uri(na.Uri);
         }
+    }
+
+    private static void Sdp(ReadOnlySpan<byte> input)
+    {
+        var result = RcsCore.Parsing.Sdp.SdpSession.TryParse(input, out var session);
+        if (!result.IsSuccess)
+        {
+            Check(result.Offset >= 0 && result.Offset <= input.Length, "SDP error offset outside the input");
+            return;
+        }
+        // Typed accessors must not throw on whatever parsed, and writing back must parse again.
+        foreach (var media in session!.Media)
+        {
+            _ = media.IsMsrp;
+            _ = media.Paths;
+            _ = media.AcceptTypes;
+            _ = media.MaxSize;
+            _ = media.Setup;
+            _ = media.Direction;
+            _ = media.FileSelector;
+            _ = media.FileRange;
+            _ = media.FileDate;
+        }
+        byte[] written;
+        try
+        {
+            written = session.ToArray();
+        }
+        catch (InvalidOperationException)
+        {
+            return; // the writer refuses values that would inject lines; parse accepted them as text
+        }
+        Check(RcsCore.Parsing.Sdp.SdpSession.TryParse(written, out _).IsSuccess, "written SDP does not parse again");
     }
 
     private static void Via(ReadOnlySpan<byte> input)

@@ -122,6 +122,15 @@ public static class SipMessageParser
         {
             return reader.Error;
         }
+        if (startLine.Kind == SipStartLineKind.Request)
+        {
+            // RFC 3261 §19.1.1 / RFC 4475 §3.1.2.11: the Request-URI grammar, including "no headers component".
+            var uerr = SipUriParser.Validate(startLine.RequestUri, SipUriContext.RequestUri, out int uriErrorAt);
+            if (uerr != SipParseError.None)
+            {
+                return new SipParseResult(SipParseError.InvalidRequestUri, startLine.RequestUriOffset + uriErrorAt);
+            }
+        }
         info.Kind = startLine.Kind;
         info.StatusCode = startLine.StatusCode;
         info.LeadingCrlfCount = reader.LeadingCrlfCount;

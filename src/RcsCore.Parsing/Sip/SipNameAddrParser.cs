@@ -50,6 +50,78 @@ public static class SipNameAddrParser
     }
 
     /// <summary>
+    /// Splits one name-addr / addr-spec value into display name, URI and parameters without re-validating the URI
+    /// and parameter grammar: the fast accessor for values that <see cref="SipMessageParser"/> already validated.
+    /// Structural problems (unbalanced quotes or brackets) are still errors; it never throws.
+    /// </summary>
+    public static SipParseError TrySplit(ReadOnlySpan<byte> value, out SipNameAddr result)
+    {
+        result = default;
+        var s = value;
+        int i = 0;
+        while (i < s.Length && SipChars.IsLws(s[i]))
+        {
+            i++;
+        }
+        if (i >= s.Length)
+        {
+            return SipParseError.InvalidNameAddr;
+        }
+        ReadOnlySpan<byte> display = default;
+        int lt;
+        if (s[i] == (byte)'"')
+        {
+            int end = SipChars.SkipQuotedString(s, i);
+            if (end < 0)
+            {
+                return SipParseError.UnterminatedQuotedString;
+            }
+            display = s[i..end];
+            lt = s[end..].IndexOf((byte)'<');
+            if (lt < 0)
+            {
+                return SipParseError.InvalidNameAddr;
+            }
+            lt += end;
+        }
+        else
+        {
+            lt = s[i..].IndexOf((byte)'<');
+            if (lt >= 0)
+            {
+                lt += i;
+                // A '<' after the first ';' belongs to a parameter of an addr-spec (e.g. +sip.instance="<urn:...>").
+                int semi = s[i..lt].IndexOf((byte)';');
+                if (semi >= 0)
+                {
+                    lt = -1;
+                }
+                else
+                {
+                    display = SipChars.TrimLws(s[i..lt]);
+                }
+            }
+        }
+        if (lt >= 0)
+        {
+            int gt = s[(lt + 1)..].IndexOf((byte)'>');
+            if (gt < 0)
+            {
+                return SipParseError.InvalidNameAddr;
+            }
+            result = new SipNameAddr(display, s.Slice(lt + 1, gt), SipChars.TrimLws(s[(lt + 2 + gt)..]), true, false);
+            return SipParseError.None;
+        }
+        int k = i;
+        while (k < s.Length && s[k] != (byte)';' && !SipChars.IsLws(s[k]))
+        {
+            k++;
+        }
+        result = new SipNameAddr(default, s[i..k], SipChars.TrimLws(s[k..]), false, s[i..k].SequenceEqual("*"u8));
+        return SipParseError.None;
+    }
+
+    /// <summary>
     /// Parses one element of a list starting at <paramref name="pos"/> and moves <paramref name="pos"/> past the
     /// following comma (or to the end). <paramref name="errorAt"/> is the offset of a problem.
     /// </summary>

@@ -93,6 +93,8 @@ public ref struct SipReader
 {
     private readonly ReadOnlySpan<byte> _buffer;
     private readonly SipLimits _limits;
+    private readonly int _maxHeaderCount;
+    private readonly int _maxHeaderLineLength;
     private int _position;
     private int _headerCount;
     private byte _state; // 0 start line, 1 headers, 2 body, 3 error
@@ -110,6 +112,8 @@ public ref struct SipReader
         ArgumentNullException.ThrowIfNull(limits);
         _buffer = message;
         _limits = limits;
+        _maxHeaderCount = limits.MaxHeaderCount;
+        _maxHeaderLineLength = limits.MaxHeaderLineLength;
         _position = 0;
         _headerCount = 0;
         _state = 0;
@@ -251,11 +255,7 @@ public ref struct SipReader
         {
             return Fail(SipParseError.InvalidRequestUri, uriOffset);
         }
-        var uerr = SipUriParser.Validate(uri, SipUriContext.RequestUri, out int uriErrorAt);
-        if (uerr != SipParseError.None)
-        {
-            return Fail(SipParseError.InvalidRequestUri, uriOffset + uriErrorAt);
-        }
+        // The URI grammar itself (RFC 3261 §19.1.1, §25.1) is checked by SipMessageParser, keeping the reader lean.
         startLine = new SipStartLine(SipStartLineKind.Request, method, uri, version, 0, default, lineOffset, uriOffset, -1);
         return true;
     }
@@ -334,7 +334,7 @@ public ref struct SipReader
             return Fail(SipParseError.InvalidHeaderName, pos, "line starts with whitespace");
         }
 
-        if (++_headerCount > _limits.MaxHeaderCount)
+        if (++_headerCount > _maxHeaderCount)
         {
             return Fail(SipParseError.TooManyHeaders, pos);
         }
@@ -364,45 +364,51 @@ public ref struct SipReader
         }
         pos++;
 
-        // The value runs to the first line end not followed by WSP (a fold, RFC 3261 §7.3.1).
+        // The value runs to the first line end not followed by WSP (a fold, RFC 3261 §7.3.1). One scan finds
+        // CR and LF together: a CR must be followed by LF (a bare CR is an error).
         int valueStart = pos;
-        int maxEnd = Math.Min(buf.Length, nameStart + _limits.MaxHeaderLineLength);
+        int maxEnd = Math.Min(buf.Length, nameStart + _maxHeaderLineLength);
         int scan = pos;
         int valueEnd;
         while (true)
         {
-            int lf = buf[scan..maxEnd].IndexOf((byte)'\n');
-            if (lf < 0)
+            int hit = scan < maxEnd ? buf[scan..maxEnd].IndexOfAny((byte)'\r', (byte)'\n') : -1;
+            if (hit < 0)
             {
                 return maxEnd < buf.Length
                     ? Fail(SipParseError.HeaderLineTooLong, nameStart)
                     : Fail(SipParseError.MissingEndOfHeaders, buf.Length);
             }
-            lf += scan;
+            int lf = scan + hit;
+            int end = lf;
+            if (buf[lf] == (byte)'\r')
+            {
+                if (lf + 1 >= buf.Length)
+                {
+                    return Fail(SipParseError.MissingEndOfHeaders, buf.Length);
+                }
+                if (buf[lf + 1] != (byte)'\n')
+                {
+                    return Fail(SipParseError.InvalidLineEnding, lf);
+                }
+                lf++;
+            }
             int next = lf + 1;
             if (next < buf.Length && SipChars.IsWsp(buf[next]))
             {
                 scan = next;
                 continue;
             }
-            valueEnd = lf;
+            if (lf >= maxEnd && maxEnd < buf.Length)
+            {
+                return Fail(SipParseError.HeaderLineTooLong, nameStart);
+            }
+            valueEnd = end;
             _position = next;
             break;
         }
 
         var value = buf[valueStart..valueEnd];
-        // Only CRLF (or LF) may appear, and only as a fold or the line end: a bare CR is an error.
-        int cr = value.IndexOf((byte)'\r');
-        while (cr >= 0)
-        {
-            if (cr != value.Length - 1 && value[cr + 1] != (byte)'\n')
-            {
-                return Fail(SipParseError.InvalidLineEnding, valueStart + cr);
-            }
-            int nextCr = value[(cr + 1)..].IndexOf((byte)'\r');
-            cr = nextCr < 0 ? -1 : cr + 1 + nextCr;
-        }
-
         int trimStart = 0;
         while (trimStart < value.Length && SipChars.IsLws(value[trimStart]))
         {

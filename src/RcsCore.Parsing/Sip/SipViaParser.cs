@@ -57,6 +57,79 @@ public static class SipViaParser
         return TryParseNext(value, ref pos, out via, out _);
     }
 
+    /// <summary>
+    /// Splits the first via-parm of a Via value without re-validating its parameters: the fast accessor for values
+    /// <see cref="SipMessageParser"/> already validated (RFC 3261 §17.2.3 needs only the top Via's branch and sent-by).
+    /// </summary>
+    public static SipParseError TrySplitFirst(ReadOnlySpan<byte> value, out SipVia via)
+    {
+        via = default;
+        var s = value;
+        int i = SipChars.SkipLws(s, 0);
+        if (!ReadToken(s, ref i, out var name) || !ReadSlash(s, ref i) || !ReadToken(s, ref i, out var version) || !ReadSlash(s, ref i) || !ReadToken(s, ref i, out var transport))
+        {
+            return SipParseError.InvalidVia;
+        }
+        i = SipChars.SkipLws(s, i);
+        int hs = i;
+        if (i < s.Length && s[i] == (byte)'[')
+        {
+            int close = s[i..].IndexOf((byte)']');
+            if (close < 0)
+            {
+                return SipParseError.InvalidVia;
+            }
+            i += close + 1;
+        }
+        else
+        {
+            while (i < s.Length && SipChars.IsHostChar(s[i]))
+            {
+                i++;
+            }
+        }
+        var host = s[hs..i];
+        if (host.IsEmpty)
+        {
+            return SipParseError.InvalidVia;
+        }
+        int port = -1;
+        int k = SipChars.SkipLws(s, i);
+        if (k < s.Length && s[k] == (byte)':')
+        {
+            k = SipChars.SkipLws(s, k + 1);
+            int ps = k;
+            while (k < s.Length && SipChars.IsDigit(s[k]))
+            {
+                k++;
+            }
+            if (!SipChars.TryParseDecimal(s[ps..k], 65535, out ulong p))
+            {
+                return SipParseError.InvalidVia;
+            }
+            port = (int)p;
+            i = k;
+        }
+        // Parameters run to the next comma outside a quoted string.
+        int end = i;
+        while (end < s.Length && s[end] != (byte)',')
+        {
+            if (s[end] == (byte)'"')
+            {
+                int q = SipChars.SkipQuotedString(s, end);
+                if (q < 0)
+                {
+                    return SipParseError.InvalidVia;
+                }
+                end = q;
+                continue;
+            }
+            end++;
+        }
+        via = new SipVia(name, version, transport, host, port, s[i..end]);
+        return SipParseError.None;
+    }
+
     /// <summary>Parses the via-parm at <paramref name="pos"/> and moves past the following comma (or to the end).</summary>
     public static SipParseError TryParseNext(ReadOnlySpan<byte> value, scoped ref int pos, out SipVia via, out int errorAt)
     {
