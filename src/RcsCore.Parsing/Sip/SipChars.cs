@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 
 namespace RcsCore.Parsing.Sip;
@@ -39,6 +40,61 @@ internal static class SipChars
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ];
+
+    private const string AlphaNum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    private const string Mark = "-_.!~*'()";
+
+    /// <summary>token (RFC 3261 §25.1), for vectorised scans.</summary>
+    public static readonly SearchValues<byte> TokenValues = Values(AlphaNum + "-.!%*_+`'~");
+
+    /// <summary>gen-value characters outside quotes: token / host (IPv6 brackets and colons).</summary>
+    public static readonly SearchValues<byte> GenValueValues = Values(AlphaNum + "-.!%*_+`'~:[]");
+
+    /// <summary>user characters plus '%' (escapes are checked separately).</summary>
+    public static readonly SearchValues<byte> UserValues = Values(AlphaNum + Mark + "&=+$,;?/%");
+
+    /// <summary>password characters plus '%'.</summary>
+    public static readonly SearchValues<byte> PasswordValues = Values(AlphaNum + Mark + "&=+$,%");
+
+    /// <summary>hostname / IPv4 characters (lenient: '_' allowed).</summary>
+    public static readonly SearchValues<byte> HostValues = Values(AlphaNum + "-._");
+
+    /// <summary>paramchar plus '%'.</summary>
+    public static readonly SearchValues<byte> ParamValues = Values(AlphaNum + Mark + "[]/:&+$%");
+
+    /// <summary>URI headers characters (hname "=" hvalue "&amp;" ...) plus '%'.</summary>
+    public static readonly SearchValues<byte> UriHeaderValues = Values(AlphaNum + Mark + "[]/?:+$=&%");
+
+    private static SearchValues<byte> Values(string chars)
+    {
+        var bytes = new byte[chars.Length];
+        for (int i = 0; i < chars.Length; i++)
+        {
+            bytes[i] = (byte)chars[i];
+        }
+        return SearchValues.Create(bytes);
+    }
+
+    /// <summary>
+    /// Index of the first byte of <paramref name="s"/> not in <paramref name="allowed"/> or a '%' not followed by two
+    /// hex digits; -1 when the whole span is valid. Vectorised for the common case.
+    /// </summary>
+    public static int FirstInvalidEscaped(ReadOnlySpan<byte> s, SearchValues<byte> allowed)
+    {
+        int bad = s.IndexOfAnyExcept(allowed);
+        var valid = bad < 0 ? s : s[..bad];
+        int pct = valid.IndexOf((byte)'%');
+        while (pct >= 0)
+        {
+            if (pct + 2 >= s.Length || !IsHex(s[pct + 1]) || !IsHex(s[pct + 2]))
+            {
+                return pct;
+            }
+            int next = valid[(pct + 1)..].IndexOf((byte)'%');
+            pct = next < 0 ? -1 : pct + 1 + next;
+        }
+        return bad;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsToken(byte b) => (Table[b] & Token) != 0;
@@ -157,26 +213,26 @@ internal static class SipChars
         i++;
         while ((uint)i < (uint)s.Length)
         {
-            byte b = s[i];
-            if (b == (byte)'"')
+            int hit = s[i..].IndexOfAny((byte)'"', (byte)'\\');
+            if (hit < 0)
+            {
+                return -1;
+            }
+            i += hit;
+            if (s[i] == (byte)'"')
             {
                 return i + 1;
             }
-            if (b == (byte)'\\')
+            if (i + 1 >= s.Length)
             {
-                if (i + 1 >= s.Length)
-                {
-                    return -1;
-                }
-                byte n = s[i + 1];
-                if (n == (byte)'\r' || n == (byte)'\n' || n > 0x7F)
-                {
-                    return -1;
-                }
-                i += 2;
-                continue;
+                return -1;
             }
-            i++;
+            byte n = s[i + 1];
+            if (n == (byte)'\r' || n == (byte)'\n' || n > 0x7F)
+            {
+                return -1;
+            }
+            i += 2;
         }
         return -1;
     }

@@ -122,10 +122,8 @@ public static class SipParameters
             }
             i = SipChars.SkipLws(s, i + 1);
             int ns = i;
-            while (i < s.Length && SipChars.IsToken(s[i]))
-            {
-                i++;
-            }
+            int nameEnd = s[i..].IndexOfAnyExcept(SipChars.TokenValues);
+            i = nameEnd < 0 ? s.Length : i + nameEnd;
             if (i == ns)
             {
                 pos = i;
@@ -149,10 +147,8 @@ public static class SipParameters
                 else
                 {
                     int vs = i;
-                    while (i < s.Length && (SipChars.IsToken(s[i]) || s[i] == (byte)':' || s[i] == (byte)'[' || s[i] == (byte)']'))
-                    {
-                        i++;
-                    }
+                    int valueEnd = s[i..].IndexOfAnyExcept(SipChars.GenValueValues);
+                    i = valueEnd < 0 ? s.Length : i + valueEnd;
                     if (i == vs)
                     {
                         pos = i;

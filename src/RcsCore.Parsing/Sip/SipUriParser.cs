@@ -171,26 +171,20 @@ public static class SipUriParser
             {
                 return SipParseError.InvalidUri;
             }
-            for (int i = 0; i < user.Length; i++)
+            int badUser = SipChars.FirstInvalidEscaped(user, SipChars.UserValues);
+            if (badUser >= 0)
             {
-                byte b = user[i];
-                if (b == (byte)'%' ? !IsEscape(user, i) : !SipChars.IsUserChar(b))
-                {
-                    errorAt = baseOffset + i;
-                    return SipParseError.InvalidUri;
-                }
+                errorAt = baseOffset + badUser;
+                return SipParseError.InvalidUri;
             }
             if (pc >= 0)
             {
                 password = userinfo[(pc + 1)..];
-                for (int i = 0; i < password.Length; i++)
+                int badPw = SipChars.FirstInvalidEscaped(password, SipChars.PasswordValues);
+                if (badPw >= 0)
                 {
-                    byte b = password[i];
-                    if (b == (byte)'%' ? !IsEscape(password, i) : !SipChars.IsPasswordChar(b))
-                    {
-                        errorAt = baseOffset + pc + 1 + i;
-                        return SipParseError.InvalidUri;
-                    }
+                    errorAt = baseOffset + pc + 1 + badPw;
+                    return SipParseError.InvalidUri;
                 }
             }
             pos = at + 1;
@@ -210,10 +204,8 @@ public static class SipUriParser
         }
         else
         {
-            while (pos < rest.Length && SipChars.IsHostChar(rest[pos]))
-            {
-                pos++;
-            }
+            int hostEnd = rest[pos..].IndexOfAnyExcept(SipChars.HostValues);
+            pos = hostEnd < 0 ? rest.Length : pos + hostEnd;
         }
         var host = rest[hostStart..pos];
         if (host.IsEmpty || host[0] == (byte)'.' || host[0] == (byte)'-')
@@ -248,41 +240,40 @@ public static class SipUriParser
                 return SipParseError.InvalidUri;
             }
             pos++;
+            // pname [ "=" pvalue ], both paramchar with escapes (RFC 3261 §25.1).
             int ns = pos;
-            while (pos < rest.Length && rest[pos] != (byte)';' && rest[pos] != (byte)'?' && rest[pos] != (byte)'=')
-            {
-                byte b = rest[pos];
-                if (b == (byte)'%' ? !IsEscape(rest, pos) : !SipChars.IsParamChar(b))
-                {
-                    errorAt = baseOffset + pos;
-                    return SipParseError.InvalidUri;
-                }
-                pos++;
-            }
-            if (pos == ns)
+            int nameEnd = rest[pos..].IndexOfAny((byte)';', (byte)'?', (byte)'=');
+            nameEnd = nameEnd < 0 ? rest.Length : pos + nameEnd;
+            if (nameEnd == ns)
             {
                 errorAt = baseOffset + pos;
                 return SipParseError.InvalidParameter;
             }
+            int badName = SipChars.FirstInvalidEscaped(rest[ns..nameEnd], SipChars.ParamValues);
+            if (badName >= 0)
+            {
+                errorAt = baseOffset + ns + badName;
+                return SipParseError.InvalidUri;
+            }
+            pos = nameEnd;
             if (pos < rest.Length && rest[pos] == (byte)'=')
             {
                 pos++;
                 int vs = pos;
-                while (pos < rest.Length && rest[pos] != (byte)';' && rest[pos] != (byte)'?')
-                {
-                    byte b = rest[pos];
-                    if (b == (byte)'%' ? !IsEscape(rest, pos) : !SipChars.IsParamChar(b))
-                    {
-                        errorAt = baseOffset + pos;
-                        return SipParseError.InvalidUri;
-                    }
-                    pos++;
-                }
-                if (pos == vs)
+                int valueEnd = rest[pos..].IndexOfAny((byte)';', (byte)'?');
+                valueEnd = valueEnd < 0 ? rest.Length : pos + valueEnd;
+                if (valueEnd == vs)
                 {
                     errorAt = baseOffset + pos;
                     return SipParseError.InvalidParameter;
                 }
+                int badValue = SipChars.FirstInvalidEscaped(rest[vs..valueEnd], SipChars.ParamValues);
+                if (badValue >= 0)
+                {
+                    errorAt = baseOffset + vs + badValue;
+                    return SipParseError.InvalidUri;
+                }
+                pos = valueEnd;
             }
         }
         var parameters = rest[paramStart..pos];
@@ -304,14 +295,11 @@ public static class SipUriParser
                 errorAt = baseOffset + pos;
                 return SipParseError.InvalidUri;
             }
-            for (int i = 0; i < headers.Length; i++)
+            int badHeader = SipChars.FirstInvalidEscaped(headers, SipChars.UriHeaderValues);
+            if (badHeader >= 0)
             {
-                byte b = headers[i];
-                if (b == (byte)'%' ? !IsEscape(headers, i) : !(SipChars.IsHeaderChar(b) || b == (byte)'=' || b == (byte)'&'))
-                {
-                    errorAt = baseOffset + pos + i;
-                    return SipParseError.InvalidUri;
-                }
+                errorAt = baseOffset + pos + badHeader;
+                return SipParseError.InvalidUri;
             }
             pos = rest.Length;
         }

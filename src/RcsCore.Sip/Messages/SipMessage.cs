@@ -21,6 +21,7 @@ public abstract class SipMessage
     private SipNameAddress? _to;
     private SipCSeq? _cseq;
     private IReadOnlyList<SipViaHeader>? _vias;
+    private SipViaHeader? _topVia;
 
     private protected SipMessage(ReadOnlyMemory<byte> data, HeaderEntry[] headers, int bodyOffset, int bodyLength, SipMessageInfo info)
     {
@@ -200,8 +201,23 @@ public abstract class SipMessage
     /// <summary>All Via values, topmost first, across header lines and comma lists (RFC 3261 §7.3.1).</summary>
     public IReadOnlyList<SipViaHeader> Vias => _vias ??= ParseVias();
 
-    /// <summary>The topmost Via, or null.</summary>
-    public SipViaHeader? TopVia => Vias.Count > 0 ? Vias[0] : null;
+    /// <summary>The topmost Via, or null (parses only the first via-parm: RFC 3261 §17.2.3 needs no more).</summary>
+    public SipViaHeader? TopVia
+    {
+        get
+        {
+            if (_topVia is null && _vias is null)
+            {
+                int i = IndexOf(SipHeaderName.Via, 0);
+                if (i >= 0 && SipViaParser.TrySplitFirst(GetRawValue(i), out var via) == SipParseError.None)
+                {
+                    _topVia = SipViaHeader.Create(via);
+                }
+                return _topVia;
+            }
+            return _topVia ?? (Vias.Count > 0 ? Vias[0] : null);
+        }
+    }
 
     /// <summary>All Contact values.</summary>
     public IReadOnlyList<SipNameAddress> Contacts => ParseNameAddrList(SipHeaderName.Contact);

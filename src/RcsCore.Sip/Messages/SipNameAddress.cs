@@ -8,12 +8,12 @@ namespace RcsCore.Sip.Messages;
 public sealed class SipNameAddress
 {
     /// <summary>Creates a value.</summary>
-    public SipNameAddress(SipUri uri, string? displayName = null, IReadOnlyList<KeyValuePair<string, string?>>? parameters = null, bool isWildcard = false)
+    public SipNameAddress(SipUri uri, string? displayName = null, IEnumerable<KeyValuePair<string, string?>>? parameters = null, bool isWildcard = false)
     {
         ArgumentNullException.ThrowIfNull(uri);
         Uri = uri;
         DisplayName = displayName;
-        Parameters = parameters ?? [];
+        Parameters = parameters is null ? SipParameterList.Empty : SipParameterList.FromPairs(parameters);
         IsWildcard = isWildcard;
     }
 
@@ -24,7 +24,7 @@ public sealed class SipNameAddress
     public string? DisplayName { get; }
 
     /// <summary>Header parameters in order (quoted values keep their quotes).</summary>
-    public IReadOnlyList<KeyValuePair<string, string?>> Parameters { get; }
+    public SipParameterList Parameters { get; }
 
     /// <summary>True for <c>Contact: *</c>.</summary>
     public bool IsWildcard { get; }
@@ -33,17 +33,7 @@ public sealed class SipNameAddress
     public string? Tag => GetParameter("tag");
 
     /// <summary>Gets a header parameter (case-insensitive); empty for a flag, null when absent.</summary>
-    public string? GetParameter(string name)
-    {
-        foreach (var p in Parameters)
-        {
-            if (string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return p.Value ?? string.Empty;
-            }
-        }
-        return null;
-    }
+    public string? GetParameter(string name) => Parameters.Get(name);
 
     /// <summary>Returns a copy with a parameter set (replacing one of the same name).</summary>
     public SipNameAddress WithParameter(string name, string? value)
@@ -108,7 +98,7 @@ public sealed class SipNameAddress
             return false;
         }
         string? display = na.DisplayName.IsEmpty ? null : SipText.Unquote(na.DisplayName);
-        value = new SipNameAddress(uri, display, na.Parameters.IsEmpty ? [] : SipText.Parameters(na.Parameters), na.IsWildcard);
+        value = new SipNameAddress(uri, display, SipParameterList.FromBytes(na.Parameters), na.IsWildcard);
         return true;
     }
 
@@ -146,12 +136,12 @@ public sealed class SipNameAddress
 public sealed class SipViaHeader
 {
     /// <summary>Creates a Via value.</summary>
-    public SipViaHeader(string transport, string host, int port, IReadOnlyList<KeyValuePair<string, string?>>? parameters = null)
+    public SipViaHeader(string transport, string host, int port, IEnumerable<KeyValuePair<string, string?>>? parameters = null)
     {
         Transport = transport;
         Host = host;
         Port = port;
-        Parameters = parameters ?? [];
+        Parameters = parameters is null ? SipParameterList.Empty : SipParameterList.FromPairs(parameters);
     }
 
     /// <summary>The transport token, upper-case as written (UDP, TCP, TLS...).</summary>
@@ -164,7 +154,7 @@ public sealed class SipViaHeader
     public int Port { get; }
 
     /// <summary>Parameters in order.</summary>
-    public IReadOnlyList<KeyValuePair<string, string?>> Parameters { get; }
+    public SipParameterList Parameters { get; }
 
     /// <summary>The branch parameter, or null.</summary>
     public string? Branch => GetParameter("branch");
@@ -185,23 +175,19 @@ public sealed class SipViaHeader
     public bool HasRfc3261Branch => Branch?.StartsWith("z9hG4bK", StringComparison.Ordinal) == true;
 
     /// <summary>Gets a parameter (case-insensitive); empty for a flag, null when absent.</summary>
-    public string? GetParameter(string name)
-    {
-        foreach (var p in Parameters)
-        {
-            if (string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return p.Value ?? string.Empty;
-            }
-        }
-        return null;
-    }
+    public string? GetParameter(string name) => Parameters.Get(name);
 
     internal static SipViaHeader Create(scoped in SipVia via) => new(
-        Encoding.ASCII.GetString(via.Transport).ToUpperInvariant(),
+        TransportName(via.Transport),
         Encoding.ASCII.GetString(via.Host),
         via.Port,
-        via.Parameters.IsEmpty ? [] : SipText.Parameters(via.Parameters));
+        SipParameterList.FromBytes(via.Parameters));
+
+    private static string TransportName(ReadOnlySpan<byte> t) =>
+        System.Text.Ascii.EqualsIgnoreCase(t, "UDP"u8) ? "UDP"
+        : System.Text.Ascii.EqualsIgnoreCase(t, "TCP"u8) ? "TCP"
+        : System.Text.Ascii.EqualsIgnoreCase(t, "TLS"u8) ? "TLS"
+        : Encoding.ASCII.GetString(t).ToUpperInvariant();
 
     /// <summary>Writes <c>SIP/2.0/TRANSPORT host:port;params</c>.</summary>
     public override string ToString()

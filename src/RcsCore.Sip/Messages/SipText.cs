@@ -121,15 +121,4 @@ internal static class SipText
     private static bool IsHex(byte b) => (uint)(b - '0') <= 9 || (uint)((b | 0x20) - 'a') <= 5;
 
     private static int Hex(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
-
-    /// <summary>Collects <c>;name=value</c> parameters into a list of pairs (value null for a flag).</summary>
-    public static List<KeyValuePair<string, string?>> Parameters(ReadOnlySpan<byte> parameters)
-    {
-        var list = new List<KeyValuePair<string, string?>>();
-        foreach (var p in new SipParameterEnumerator(parameters))
-        {
-            list.Add(new KeyValuePair<string, string?>(Decode(p.Name), p.HasValue ? Decode(p.Value) : null));
-        }
-        return list;
-    }
 }

@@ -11,7 +11,7 @@ namespace RcsCore.Sip.Messages;
 public sealed class SipUri : IEquatable<SipUri>
 {
     private SipUri(string text, SipUriScheme scheme, string schemeText, string? user, string? password, string host, int port,
-        IReadOnlyList<KeyValuePair<string, string?>> parameters, string? headers, string? opaque)
+        SipParameterList parameters, string? headers, string? opaque)
     {
         Text = text;
         Scheme = scheme;
@@ -47,7 +47,7 @@ public sealed class SipUri : IEquatable<SipUri>
     public int Port { get; }
 
     /// <summary>URI parameters in order (names and values with escapes kept as written).</summary>
-    public IReadOnlyList<KeyValuePair<string, string?>> Parameters { get; }
+    public SipParameterList Parameters { get; }
 
     /// <summary>The headers component after '?', undecoded; null when absent.</summary>
     public string? Headers { get; }
@@ -89,12 +89,18 @@ public sealed class SipUri : IEquatable<SipUri>
         uri = new SipUri(
             Encoding.UTF8.GetString(bytes),
             p.Scheme,
-            Encoding.ASCII.GetString(p.SchemeText),
+            p.Scheme switch
+            {
+                SipUriScheme.Sip when p.SchemeText.SequenceEqual("sip"u8) => "sip",
+                SipUriScheme.Sips when p.SchemeText.SequenceEqual("sips"u8) => "sips",
+                SipUriScheme.Tel when p.SchemeText.SequenceEqual("tel"u8) => "tel",
+                _ => Encoding.ASCII.GetString(p.SchemeText),
+            },
             p.Scheme == SipUriScheme.Tel ? Encoding.UTF8.GetString(p.User) : p.HasUserInfo ? SipText.Unescape(p.User) : null,
             p.Password.IsEmpty ? null : SipText.Unescape(p.Password),
             Encoding.UTF8.GetString(p.Host),
             p.Port,
-            p.Parameters.IsEmpty ? [] : SipText.Parameters(p.Parameters),
+            SipParameterList.FromBytes(p.Parameters),
             p.Headers.IsEmpty ? null : Encoding.UTF8.GetString(p.Headers),
             p.Scheme == SipUriScheme.Other ? Encoding.UTF8.GetString(p.Opaque) : null);
         return true;
@@ -121,17 +127,7 @@ public sealed class SipUri : IEquatable<SipUri>
     }
 
     /// <summary>Gets a parameter value (case-insensitive name); empty string for a flag, null when absent.</summary>
-    public string? GetParameter(string name)
-    {
-        foreach (var p in Parameters)
-        {
-            if (string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return p.Value ?? string.Empty;
-            }
-        }
-        return null;
-    }
+    public string? GetParameter(string name) => Parameters.Get(name);
 
     /// <summary>True when the parameter is present.</summary>
     public bool HasParameter(string name) => GetParameter(name) is not null;
