@@ -72,15 +72,16 @@ public abstract class SipClientTransaction : SipTransaction
     /// <summary>Delivers the final response to the TU (outside the lock).</summary>
     private protected void CompleteWith(SipResponse response) => _final.TrySetResult(response);
 
-    /// <summary>Synthesizes 408 (timeout) or 503 (transport error) for the TU (RFC 3261 §8.1.3.1), then notifies it.</summary>
+    /// <summary>Notifies the TU, then completes with a synthesized 408 (timeout) or 503 (transport error) (RFC 3261 §8.1.3.1).</summary>
     private protected override void OnFailed(SipTransactionFailure failure, SipTransportException? error)
     {
+        // The TU hears of the failure before anyone awaiting FinalResponse resumes.
+        base.OnFailed(failure, error);
         if (!_final.Task.IsCompleted)
         {
             int status = failure == SipTransactionFailure.Timeout ? 408 : 503;
             CompleteWith(SipTransactionMessages.BuildLocalResponse(Request, status));
         }
-        base.OnFailed(failure, error);
     }
 
     /// <summary>Called when the layer is disposed: stops waiting.</summary>
