@@ -158,6 +158,22 @@ public class TransactionMatchingTests
     }
 
     [Fact]
+    public async Task Rfc2543AckForA2xxInAcceptedGoesToTheTuWithTheTransaction()
+    {
+        // RFC 2543 ACKs for a 2xx reuse the INVITE's top Via, so they match the Accepted transaction (RFC 6026 §8.7).
+        using var h = new Harness();
+        var invite = (SipRequest)Msg.Parse(File.ReadAllBytes(RepoPaths.CorpusFile("sip", "torture", "inv2543.dat")));
+        await h.Receive(invite);
+        var tx = Assert.Single(h.User.Requests);
+        await tx.SendResponseAsync(Msg.Response(invite, 200, toTag: "ok2543"), s_none);
+        Assert.Equal(SipTransactionState.Accepted, tx.State);
+        await h.Receive(AckFor2543(invite, "ok2543"));
+        var ack = Assert.Single(h.User.Acks);
+        Assert.Same(tx, ack.Transaction);
+        Assert.Equal(SipTransactionState.Accepted, tx.State);
+    }
+
+    [Fact]
     public async Task Rfc2543CancelFindsItsInvite()
     {
         using var h = new Harness();
