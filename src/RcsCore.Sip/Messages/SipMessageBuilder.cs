@@ -10,7 +10,7 @@ public abstract class SipMessageBuilder
     private readonly List<Entry> _headers = [];
     private ReadOnlyMemory<byte> _body;
 
-    private readonly record struct Entry(SipHeaderName Id, string? Name, string? Value, byte[]? Raw);
+    private readonly record struct Entry(SipHeaderName Id, string? Name, string? Value, byte[]? Raw, byte[]? RawName = null);
 
     /// <summary>Appends a header field.</summary>
     public SipMessageBuilder AddHeader(string name, string value)
@@ -48,6 +48,60 @@ public abstract class SipMessageBuilder
         return this;
     }
 
+    /// <summary>Inserts a known header field at <paramref name="index"/> among the header fields (0 = topmost, e.g. a proxy's Via, RFC 3261 §16.6 step 8).</summary>
+    public SipMessageBuilder InsertHeader(int index, SipHeaderName name, string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        _headers.Insert(Math.Clamp(index, 0, _headers.Count), new Entry(name, null, value, null));
+        return this;
+    }
+
+    /// <summary>Inserts a known header field before the first existing one with the same name (or appends it).</summary>
+    public SipMessageBuilder PrependHeader(SipHeaderName name, string value)
+    {
+        int i = _headers.FindIndex(e => e.Id == name);
+        return InsertHeader(i < 0 ? _headers.Count : i, name, value);
+    }
+
+    /// <summary>Removes the first header field with this name (e.g. the top Route, RFC 3261 §16.4); false when there was none.</summary>
+    public bool RemoveFirst(SipHeaderName name)
+    {
+        int i = _headers.FindIndex(e => e.Id == name);
+        if (i < 0)
+        {
+            return false;
+        }
+        _headers.RemoveAt(i);
+        return true;
+    }
+
+    /// <summary>Replaces every header field with this name by one value, at the position of the first (or appended).</summary>
+    public SipMessageBuilder SetHeader(SipHeaderName name, string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        int i = _headers.FindIndex(e => e.Id == name);
+        RemoveHeaders(name);
+        return InsertHeader(i < 0 ? _headers.Count : i, name, value);
+    }
+
+    /// <summary>Copies every header field of <paramref name="message"/> byte for byte, and its body (Content-Length is recomputed).</summary>
+    private protected void CopyFrom(SipMessage message)
+    {
+        for (int i = 0; i < message.HeaderCount; i++)
+        {
+            var id = message.GetHeaderId(i);
+            if (id == SipHeaderName.ContentLength)
+            {
+                continue;
+            }
+            var raw = message.GetRawValue(i).ToArray();
+            _headers.Add(id == SipHeaderName.Unknown
+                ? new Entry(id, null, null, raw, System.Text.Encoding.UTF8.GetBytes(message.GetHeaderName(i)))
+                : new Entry(id, null, null, raw));
+        }
+        _body = message.Body;
+    }
+
     /// <summary>True when a header with this name has been added.</summary>
     public bool HasHeader(SipHeaderName name) => _headers.Exists(e => e.Id == name);
 
@@ -76,7 +130,7 @@ public abstract class SipMessageBuilder
             }
             if (e.Raw is not null)
             {
-                writer.WriteHeader(SipHeaderNames.GetNameBytes(e.Id), e.Raw);
+                writer.WriteHeader(e.RawName ?? SipHeaderNames.GetNameBytes(e.Id), e.Raw);
             }
             else if (e.Id != SipHeaderName.Unknown)
             {
@@ -121,8 +175,17 @@ public sealed class SipRequestBuilder : SipMessageBuilder
     /// <summary>The method.</summary>
     public string Method { get; }
 
-    /// <summary>The Request-URI.</summary>
-    public SipUri RequestUri { get; }
+    /// <summary>The Request-URI (a proxy retargets it, RFC 3261 §16.6 step 2).</summary>
+    public SipUri RequestUri { get; set; }
+
+    /// <summary>Starts a copy of <paramref name="request"/> (all header fields byte for byte, same body) for a proxy to modify (RFC 3261 §16.6 step 1).</summary>
+    public static SipRequestBuilder FromRequest(SipRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var b = new SipRequestBuilder(request.Method, request.RequestUri);
+        b.CopyFrom(request);
+        return b;
+    }
 
     private protected override void WriteStartLine(ref SipWriter writer) => writer.WriteRequestLine(Method, RequestUri.Text);
 
@@ -146,6 +209,15 @@ public sealed class SipResponseBuilder : SipMessageBuilder
 
     /// <summary>The status code.</summary>
     public int StatusCode { get; }
+
+    /// <summary>Starts a copy of <paramref name="response"/> (all header fields byte for byte, same body), e.g. for a proxy to remove its Via (RFC 3261 §16.7 step 3).</summary>
+    public static SipResponseBuilder FromResponse(SipResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var b = new SipResponseBuilder(response.StatusCode, response.ReasonPhrase);
+        b.CopyFrom(response);
+        return b;
+    }
 
     /// <summary>The reason phrase.</summary>
     public string ReasonPhrase { get; }

@@ -110,4 +110,33 @@ public class BuilderTests
         Assert.NotEqual(SipUri.Parse("sip:carol@chicago.com;security=on"), SipUri.Parse("sip:carol@chicago.com;security=off"));
         Assert.Equal(SipUri.Parse("tel:+1-201-555-0123"), SipUri.Parse("tel:+12015550123"));
     }
+
+    [Fact]
+    public void ProxyStyleCopyAndModify()
+    {
+        // RFC 3261 §16.6: copy, retarget, decrement Max-Forwards, add Record-Route and Via on top, pop the Route.
+        var original = NewInvite();
+        var b = SipRequestBuilder.FromRequest(original);
+        b.RequestUri = SipUri.Parse("sip:bob@192.0.2.44:5070");
+        b.SetHeader(SipHeaderName.MaxForwards, "69");
+        b.PrependHeader(SipHeaderName.RecordRoute, "<sip:p2.example.com;lr>");
+        b.InsertHeader(0, SipHeaderName.Via, "SIP/2.0/UDP p2.example.com;branch=z9hG4bKp2");
+        Assert.False(b.RemoveFirst(SipHeaderName.Route));
+        var forwarded = b.Build();
+        Assert.Equal("sip:bob@192.0.2.44:5070", forwarded.RequestUriText);
+        Assert.Equal(69, forwarded.MaxForwards);
+        Assert.Equal(["z9hG4bKp2", "z9hG4bK776asdhds", "z9hG4bKproxy1"], forwarded.Vias.Select(v => v.Branch));
+        Assert.Equal(["sip:p2.example.com;lr", "sip:proxy.example.com;lr"], forwarded.RecordRoutes.Select(r => r.Uri.Text));
+        Assert.Equal("value with spaces", forwarded.GetHeader("X-Custom"));
+        Assert.Equal("X-Custom", forwarded.GetHeaderName(forwarded.IndexOf(SipHeaderName.Unknown, 0)));
+        Assert.True(forwarded.Body.Span.SequenceEqual(original.Body.Span));
+        Assert.Equal(1, forwarded.CountHeaders(SipHeaderName.ContentLength));
+
+        var response = SipResponseBuilder.For(forwarded, 200).Build();
+        var rb = SipResponseBuilder.FromResponse(response);
+        Assert.True(rb.RemoveFirst(SipHeaderName.Via));
+        var upstream = rb.Build();
+        Assert.Equal(["z9hG4bK776asdhds", "z9hG4bKproxy1"], upstream.Vias.Select(v => v.Branch));
+        Assert.Equal(response.To!.Tag, upstream.To!.Tag);
+    }
 }
