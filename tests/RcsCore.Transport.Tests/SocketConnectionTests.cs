@@ -129,7 +129,7 @@ public class SocketConnectionTests
                 blocked = true;
                 break;
             }
-            Assert.False(pending.Result.IsCompleted);
+            Assert.False((await pending).IsCompleted);
         }
         Assert.True(blocked, $"FlushAsync never waited after {written} bytes");
         // Bounded: the pipe threshold plus kernel buffers, far below the 16 MB the loop could have written.
