@@ -21,7 +21,10 @@ public sealed partial class SocketConnection
                     : await _ssl.ReadAsync(memory).ConfigureAwait(false);
                 if (n == 0)
                 {
-                    RecordReceiveStop(Volatile.Read(ref _closing) != 0 ? TransportShutdownReason.LocalClose : TransportShutdownReason.RemoteClosed);
+                    // After Abort or DisposeAsync shut the socket down a read also returns 0: that is not the peer.
+                    RecordReceiveStop(Volatile.Read(ref _aborted) != 0 ? TransportShutdownReason.LocalAbort
+                        : Volatile.Read(ref _closing) != 0 ? TransportShutdownReason.LocalClose
+                        : TransportShutdownReason.RemoteClosed);
                     break;
                 }
                 writer.Advance(n);
