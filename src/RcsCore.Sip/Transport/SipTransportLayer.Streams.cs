@@ -132,9 +132,12 @@ public sealed partial class SipTransportLayer
             // The transport completed the input with an error (abort, reset, TLS failure).
             closeReason = ex.Message;
         }
-        catch (InvalidOperationException ex)
+#pragma warning disable CA1031 // A bug in one connection's processing closes that connection only.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
-            closeReason = ex.Message;
+            closeReason = "internal error: " + ex.Message;
+            SipTransportLog.ConnectionFailed(_logger, c.Id, c.Remote, ex);
         }
         finally
         {
@@ -282,7 +285,7 @@ public sealed partial class SipTransportLayer
             transport = await SocketConnection.ConnectAsync(destination.Address, _socketOptions,
                 destination.Protocol == SipTransportProtocol.Tls ? _tlsClient : null, _transportLogger, _stopping.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is SocketException or IOException or AuthenticationException or TimeoutException or OperationCanceledException)
+        catch (Exception ex) when (ex is SocketException or IOException or AuthenticationException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
             Interlocked.Decrement(ref _connectionCount);
             throw new SipTransportException($"Cannot connect to {destination}: {ex.Message}", ex);

@@ -94,6 +94,22 @@ public sealed partial class SipTransportLayer
 
         public UdpHandler(SipTransportLayer owner) => _owner = owner;
 
-        public ValueTask OnDatagramAsync(UdpEndpoint endpoint, UdpDatagram datagram, CancellationToken ct = default) => _owner.OnDatagramAsync(endpoint, datagram);
+        public async ValueTask OnDatagramAsync(UdpEndpoint endpoint, UdpDatagram datagram, CancellationToken ct = default)
+        {
+            try
+            {
+                await _owner.OnDatagramAsync(endpoint, datagram).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+#pragma warning disable CA1031 // One bad datagram must not stop the UDP receive loop.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                SipTransportLog.DatagramFailed(_owner._logger, new SipEndPoint(SipTransportProtocol.Udp, datagram.RemoteEndPoint), ex);
+            }
+        }
     }
 }

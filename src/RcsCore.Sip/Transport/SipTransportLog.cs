@@ -32,6 +32,12 @@ internal static partial class SipTransportLog
     [LoggerMessage(2008, LogLevel.Debug, "Could not answer {Remote}: {Error}")]
     public static partial void AnswerFailed(ILogger logger, SipEndPoint remote, string error);
 
+    [LoggerMessage(2011, LogLevel.Error, "Processing a datagram from {Remote} failed")]
+    public static partial void DatagramFailed(ILogger logger, SipEndPoint remote, Exception exception);
+
+    [LoggerMessage(2012, LogLevel.Error, "Processing connection {ConnectionId} to {Remote} failed; closing it")]
+    public static partial void ConnectionFailed(ILogger logger, long connectionId, SipEndPoint remote, Exception exception);
+
     [LoggerMessage(2009, LogLevel.Trace, "Received from {Remote}:\n{Message}")]
     public static partial void Received(ILogger logger, SipEndPoint remote, string message);
 
