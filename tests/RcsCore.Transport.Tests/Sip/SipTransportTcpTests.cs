@@ -340,3 +340,54 @@ public class SipTransportTcpTests
         Assert.Equal(1, client.OpenedConnections);
     }
 }
+
+public class SipTransportTcpRoutingTests
+{
+    [Fact]
+    public async Task Response_after_the_connection_closed_goes_to_a_new_connection_at_the_via_sent_by()
+    {
+        var handler = new RecordingHandler();
+        await using var server = await SipLayers.StartAsync(handler, new SipTransportOptions { ListenEndPoints = [SipLayers.Listen(SipTransportProtocol.Tcp, IPAddress.Loopback)] });
+
+        // The client listens on its own port and says so in sent-by, then drops the connection it sent on.
+        using var clientListener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        clientListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        clientListener.Listen(1);
+        var sentBy = SipLayers.SentBy((IPEndPoint)clientListener.LocalEndPoint!);
+        using (var client = await TestNet.ConnectAsync(server.LocalEndPoints[0].Address))
+        {
+            await client.SendAsync(Bytes(Options("TCP", sentBy, 9)), SocketFlags.None, TestNet.Bounded());
+        }
+        var inbound = await handler.NextAsync();
+        for (int i = 0; i < 250 && server.ConnectionCount != 0; i++)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+        Assert.Equal(0, server.ConnectionCount);
+
+        // RFC 3261 §18.2.2: the connection is gone, so connect to the received address and the sent-by port.
+        await server.SendResponseAsync(SipResponseBuilder.For((SipRequest)inbound.Message, 200).Build(), inbound, TestNet.Bounded());
+        using var back = await clientListener.AcceptAsync(TestNet.Bounded());
+        var text = await TestNet.ReadUntilAsync(back, s => s.Contains("\r\n\r\n", StringComparison.Ordinal));
+        Assert.StartsWith("SIP/2.0 200 OK", text, StringComparison.Ordinal);
+        Assert.Equal(1, server.OpenedConnections);
+    }
+
+    [Fact]
+    public async Task Oversized_message_on_a_stream_gets_513_and_a_close()
+    {
+        var handler = new RecordingHandler();
+        await using var server = await SipLayers.StartAsync(handler, new SipTransportOptions
+        {
+            ListenEndPoints = [SipLayers.Listen(SipTransportProtocol.Tcp, IPAddress.Loopback)],
+            Limits = RcsCore.Parsing.Sip.SipLimits.Default with { MaxMessageSize = 2048 },
+        });
+        using var client = await TestNet.ConnectAsync(server.LocalEndPoints[0].Address);
+        var text = Options("TCP", SipLayers.SentBy((IPEndPoint)client.LocalEndPoint!), 1, body: new string('z', 4000));
+        await client.SendAsync(Bytes(text), SocketFlags.None, TestNet.Bounded());
+        var answer = await TestNet.ReadUntilAsync(client, s => s.Contains("\r\n\r\n", StringComparison.Ordinal));
+        Assert.StartsWith("SIP/2.0 513 Message Too Large\r\n", answer, StringComparison.Ordinal);
+        Assert.True(await TestNet.WaitClosedAsync(client, TestNet.Timeout));
+        Assert.Empty(handler.All);
+    }
+}
