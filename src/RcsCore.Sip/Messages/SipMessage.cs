@@ -82,6 +82,13 @@ public abstract class SipMessage
         return _data.Span.Slice(h.ValueOffset, h.ValueLength);
     }
 
+    /// <summary>Where the raw value of header field <paramref name="index"/> sits in <see cref="Data"/>.</summary>
+    internal (int Offset, int Length) GetRawValueRange(int index)
+    {
+        var h = _headers[index];
+        return (h.ValueOffset, h.ValueLength);
+    }
+
     /// <summary>The value of header field <paramref name="index"/> as a string (folds removed).</summary>
     public string GetHeaderValue(int index) => SipText.Decode(GetRawValue(index));
 
