@@ -220,8 +220,9 @@ public static class SipParseErrors
         SipParseError.None => 200,
         SipParseError.UnsupportedVersion => 505,
         SipParseError.MessageTooLarge => 513,
-        SipParseError.HeaderLineTooLong => 494,
-        SipParseError.TooManyHeaders => 494,
+        // RFC 3261 §21.5.13: the message exceeds what this element accepts (494 would mean sec-agree, RFC 3329).
+        SipParseError.HeaderLineTooLong => 513,
+        SipParseError.TooManyHeaders => 513,
         SipParseError.InvalidRequestUri => 400,
         _ => 400,
     };
