@@ -16,6 +16,7 @@ internal static class Program
         var root = new RootCommand("rcs — the RcsCore host: SIP/MSRP/RCS message centre, clients, demo and tools.");
         root.Subcommands.Add(ParseCommand.Create(stdout));
         root.Subcommands.Add(DemoCommand.Create(stdout));
+        root.Subcommands.Add(ServeCommand.Create());
         _ = stderr;
         return root;
     }

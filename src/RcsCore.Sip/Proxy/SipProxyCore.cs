@@ -48,25 +48,34 @@ public sealed partial class SipProxyCore
     /// <summary>Number of INVITE requests being proxied (response contexts, RFC 3261 §16.2).</summary>
     public int ActiveInviteContexts => _inviteContexts.Count;
 
-    /// <summary>True when <paramref name="uri"/>'s host is one of the proxy's domains (RFC 3261 §16.5).</summary>
+    /// <summary>
+    /// True when <paramref name="uri"/> is for a domain this proxy is responsible for (RFC 3261 §16.5): a configured
+    /// domain name, or this proxy's own address and port. An IP address with another port is another element.
+    /// </summary>
     public bool IsLocalDomain(SipUri uri)
     {
         ArgumentNullException.ThrowIfNull(uri);
-        return _options.Domains.Contains(uri.Host) || IsThisProxy(uri);
+        return SipResponseRouting.ParseNumericHost(uri.Host) is null ? _options.Domains.Contains(uri.Host) : IsOurAddress(uri);
     }
 
     /// <summary>True when <paramref name="uri"/> designates this proxy (a Route or Record-Route value it inserted, RFC 3261 §16.4).</summary>
     public bool IsThisProxy(SipUri uri)
     {
         ArgumentNullException.ThrowIfNull(uri);
-        if (uri.User is not null && !uri.User.StartsWith("proxy", StringComparison.Ordinal))
+        return (uri.User is null || uri.User.StartsWith("proxy", StringComparison.Ordinal)) && IsOurAddress(uri);
+    }
+
+    /// <summary>True when the URI's host and port are one of this proxy's listening addresses.</summary>
+    public bool IsOurAddress(SipUri uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        if (SipResponseRouting.ParseNumericHost(uri.Host) is not { } address)
         {
             return false;
         }
         foreach (var protocol in s_protocols)
         {
             if (_options.LocalEndPoint(protocol) is { } local
-                && SipResponseRouting.ParseNumericHost(uri.Host) is { } address
                 && SipResponseRouting.Unmap(address).Equals(SipResponseRouting.Unmap(local.Address.Address))
                 && (uri.Port < 0 ? SipResponseRouting.DefaultPort(protocol) : uri.Port) == local.Address.Port)
             {

@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RcsCore.Hosting;
+using RcsCore.Sip.Transport;
+
+namespace RcsCore.Cli.Commands;
+
+/// <summary>
+/// <c>rcs serve</c>: runs the SIP server (proxy + location service + a UAS for itself) until Ctrl+C or SIGTERM,
+/// then shuts down gracefully. Listeners default to UDP and TCP on 127.0.0.1:5060.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var listen = new Option<string[]>("--listen") { Description = "Listener as transport:address:port (udp, tcp, tls), e.g. udp:127.0.0.1:5060 or tcp:[::1]:5060. Repeatable.", AllowMultipleArgumentsPerToken = true };
+        var route = new Option<string[]>("--route") { Description = "Static location user=sip:uri (repeatable), e.g. bob=sip:bob@127.0.0.1:5070.", AllowMultipleArgumentsPerToken = true };
+        var domain = new Option<string[]>("--domain") { Description = "Domain name the server is responsible for (repeatable; its own address:port always counts).", AllowMultipleArgumentsPerToken = true };
+        var data = new Option<string?>("--data") { Description = "Data directory for the embedded store." };
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Information };
+        var cmd = new Command("serve", "Run the RcsCore SIP server until Ctrl+C / SIGTERM.");
+        cmd.Options.Add(listen);
+        cmd.Options.Add(route);
+        cmd.Options.Add(domain);
+        cmd.Options.Add(data);
+        cmd.Options.Add(logLevel);
+        cmd.SetAction(async (result, ct) =>
+        {
+            SipServerOptions options;
+            try
+            {
+                options = BuildOptions(result.GetValue(listen), result.GetValue(route), result.GetValue(domain), result.GetValue(data));
+            }
+            catch (FormatException e)
+            {
+                await Console.Error.WriteLineAsync("rcs serve: " + e.Message).ConfigureAwait(false);
+                return 2;
+            }
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+            builder.Logging.SetMinimumLevel(result.GetValue(logLevel));
+            builder.Services.AddSingleton(options);
+            builder.Services.AddSingleton(sp => new SipServer(sp.GetRequiredService<SipServerOptions>(), sp.GetRequiredService<ILoggerFactory>()));
+            builder.Services.AddHostedService<SipServerService>();
+            using var host = builder.Build();
+            try
+            {
+                await host.RunAsync(ct).ConfigureAwait(false);
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                await Console.Error.WriteLineAsync("rcs serve: cannot listen: " + e.Message).ConfigureAwait(false);
+                return 1;
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    internal static SipServerOptions BuildOptions(string[]? listen, string[]? routes, string[]? domains, string? data)
+    {
+        var endpoints = new List<SipEndPoint>();
+        foreach (var l in listen ?? [])
+        {
+            endpoints.Add(ParseListen(l));
+        }
+        if (endpoints.Count == 0)
+        {
+            endpoints.Add(new SipEndPoint(SipTransportProtocol.Udp, new IPEndPoint(IPAddress.Loopback, 5060)));
+            endpoints.Add(new SipEndPoint(SipTransportProtocol.Tcp, new IPEndPoint(IPAddress.Loopback, 5060)));
+        }
+        var table = new Dictionary<string, IList<string>>(StringComparer.Ordinal);
+        foreach (var r in routes ?? [])
+        {
+            int eq = r.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || !RcsCore.Sip.Messages.SipUri.TryParse(r[(eq + 1)..], out _))
+            {
+                throw new FormatException($"--route '{r}' is not user=sip:uri");
+            }
+            var user = r[..eq];
+            if (!table.TryGetValue(user, out var list))
+            {
+                table[user] = list = [];
+            }
+            list.Add(r[(eq + 1)..]);
+        }
+        var domainSet = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "localhost" };
+        foreach (var d in domains ?? [])
+        {
+            domainSet.Add(d);
+        }
+        return new SipServerOptions { Listen = endpoints, StaticRoutes = table, Domains = domainSet, DataDirectory = data };
+    }
+
+    internal static SipEndPoint ParseListen(string text)
+    {
+        int colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0)
+        {
+            throw new FormatException($"--listen '{text}' is not transport:address:port");
+        }
+        var protocol = text[..colon].ToLowerInvariant() switch
+        {
+            "udp" => SipTransportProtocol.Udp,
+            "tcp" => SipTransportProtocol.Tcp,
+            "tls" => SipTransportProtocol.Tls,
+            _ => throw new FormatException($"--listen '{text}': transport must be udp, tcp or tls"),
+        };
+        if (!IPEndPoint.TryParse(text[(colon + 1)..], out var ep))
+        {
+            throw new FormatException($"--listen '{text}': '{text[(colon + 1)..]}' is not address:port");
+        }
+        return new SipEndPoint(protocol, ep);
+    }
+
+    private sealed class SipServerService(SipServer server) : IHostedService, IAsyncDisposable
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => server.StartAsync(cancellationToken);
+
+        public async Task StopAsync(CancellationToken cancellationToken) => await server.DisposeAsync().ConfigureAwait(false);
+
+        public ValueTask DisposeAsync() => server.DisposeAsync();
+    }
+}

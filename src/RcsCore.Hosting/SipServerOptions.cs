@@ -1,0 +1,38 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using RcsCore.Sip.Transactions;
+using RcsCore.Sip.Transport;
+
+namespace RcsCore.Hosting;
+
+/// <summary>Settings of a <see cref="SipServer"/>.</summary>
+public sealed class SipServerOptions
+{
+    /// <summary>Where to listen; default UDP and TCP on 127.0.0.1:5060.</summary>
+    public IList<SipEndPoint> Listen { get; init; } =
+    [
+        new SipEndPoint(SipTransportProtocol.Udp, new IPEndPoint(IPAddress.Loopback, 5060)),
+        new SipEndPoint(SipTransportProtocol.Tcp, new IPEndPoint(IPAddress.Loopback, 5060)),
+    ];
+
+    /// <summary>Certificate for TLS listeners; when null and a TLS listener is configured a self-signed one is made at start.</summary>
+    public X509Certificate2? TlsCertificate { get; init; }
+
+    /// <summary>
+    /// Domains the server is responsible for (RFC 3261 §16.5): requests for users in these domains go through the
+    /// location service. The listen addresses always count as local.
+    /// </summary>
+    public ISet<string> Domains { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "localhost" };
+
+    /// <summary>Static locations: user part → contact URIs (the registrar adds dynamic ones later).</summary>
+    public IDictionary<string, IList<string>> StaticRoutes { get; init; } = new Dictionary<string, IList<string>>(StringComparer.Ordinal);
+
+    /// <summary>The Server header value (RFC 3261 §20.35).</summary>
+    public string ServerName { get; init; } = "RcsCore";
+
+    /// <summary>Transaction timers.</summary>
+    public SipTimerOptions Timers { get; init; } = SipTimerOptions.Default;
+
+    /// <summary>Data directory for the embedded store (created when missing).</summary>
+    public string? DataDirectory { get; init; }
+}
