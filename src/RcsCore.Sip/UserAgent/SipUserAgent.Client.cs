@@ -14,6 +14,7 @@ public sealed partial class SipUserAgent
     private static readonly Action<object?> s_inviteExpired = static s => ((InviteExpiry)s!).Fire();
 
     private readonly ConcurrentDictionary<string, SipOutgoingInvite> _outgoingInvites = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<SipDialogId, SipRequest> _outgoingReInvites = new();
 
     /// <summary>
     /// Starts a request outside a dialog (RFC 3261 §8.1.1): a Via for <paramref name="destination"/> with a new
@@ -160,7 +161,24 @@ public sealed partial class SipUserAgent
 
     private async Task<SipResponse> SendInDialogCoreAsync(SipDialog dialog, SipRequest request, IProgress<SipResponse>? provisional)
     {
-        var response = await Transactions.SendRequestAsync(request, NextHop(dialog), provisional).ConfigureAwait(false);
+        bool isInvite = request.Method == "INVITE";
+        if (isInvite)
+        {
+            // RFC 3261 §14.2: while it is in progress a re-INVITE from the peer gets 491.
+            _outgoingReInvites[dialog.Id] = request;
+        }
+        SipResponse response;
+        try
+        {
+            response = await Transactions.SendRequestAsync(request, NextHop(dialog), provisional).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (isInvite)
+            {
+                _outgoingReInvites.TryRemove(new KeyValuePair<SipDialogId, SipRequest>(dialog.Id, request));
+            }
+        }
         if (response.IsSuccess && request.Method is "INVITE" or "UPDATE")
         {
             // RFC 3261 §12.2.1.2: a 2xx to a target refresh request replaces the remote target.

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
 using RcsCore.Parsing.Sip;
 using RcsCore.Sip.Dialogs;
 using RcsCore.Sip.Messages;
@@ -85,6 +87,19 @@ public sealed partial class SipUserAgent
             if (inDialog is not null)
             {
                 await RejectAsync(transaction, inDialog, ct).ConfigureAwait(false);
+                return;
+            }
+            if (request.Method == "INVITE" && HasPendingIncomingInvite(dialog!))
+            {
+                // RFC 3261 §14.2: a second INVITE before the first is answered -> 500 with Retry-After 0-10 s.
+                await RejectAsync(transaction, new SipCheckFailure(500, SipStatus.DefaultReason(500), "an INVITE is pending in the dialog"),
+                    RandomNumberGenerator.GetInt32(0, 11), ct).ConfigureAwait(false);
+                return;
+            }
+            if (request.Method == "INVITE" && _outgoingReInvites.ContainsKey(dialog!.Id))
+            {
+                // RFC 3261 §14.2: our own re-INVITE is in progress on the dialog -> 491 (glare).
+                await RejectAsync(transaction, new SipCheckFailure(491, SipStatus.DefaultReason(491), "our re-INVITE is in progress"), ct).ConfigureAwait(false);
                 return;
             }
             if (request.Method is "INVITE" or "UPDATE")
@@ -182,7 +197,10 @@ public sealed partial class SipUserAgent
 
     private async ValueTask OnByeAsync(SipIncomingRequest bye, SipDialog dialog, CancellationToken ct)
     {
-        // RFC 3261 §15.1.2: a BYE for a pending INVITE of the dialog -> 487 to the INVITE.
+        // RFC 3261 §15.1.2: terminate the session and the dialog, then answer 200.
+        TerminateDialog(dialog, SipDialogTerminationReason.RemoteBye);
+        // RFC 3261 §15.1.2: pending requests of the dialog (an INVITE, for a BYE on an early dialog) still get a
+        // response: 487.
         foreach (var pair in _pendingInvites)
         {
             if (ReferenceEquals(pair.Value.Dialog, dialog) && _pendingInvites.TryRemove(pair))
@@ -190,8 +208,6 @@ public sealed partial class SipUserAgent
                 await pair.Value.CancelByPeerAsync().ConfigureAwait(false);
             }
         }
-        // RFC 3261 §15.1.2: terminate the session and the dialog, then answer 200.
-        TerminateDialog(dialog, SipDialogTerminationReason.RemoteBye);
         await bye.SendResponseAsync(bye.CreateResponse(200).Build(), ct).ConfigureAwait(false);
     }
 
@@ -250,8 +266,23 @@ public sealed partial class SipUserAgent
         }
     }
 
-    /// <summary>Answers a request the core refuses (checks, 481, 500 out of order) with the failure's status.</summary>
-    private async ValueTask RejectAsync(SipServerTransaction transaction, SipCheckFailure failure, CancellationToken ct)
+    private bool HasPendingIncomingInvite(SipDialog dialog)
+    {
+        foreach (var pair in _pendingInvites)
+        {
+            if (ReferenceEquals(pair.Value.Dialog, dialog))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ValueTask RejectAsync(SipServerTransaction transaction, SipCheckFailure failure, CancellationToken ct) =>
+        RejectAsync(transaction, failure, null, ct);
+
+    /// <summary>Answers a request the core refuses (checks, 481, 500 out of order, 491) with the failure's status.</summary>
+    private async ValueTask RejectAsync(SipServerTransaction transaction, SipCheckFailure failure, int? retryAfter, CancellationToken ct)
     {
         var request = transaction.Request;
         SipUserAgentLog.RequestRejected(Logger, request.Method, transaction.Remote, failure.StatusCode, failure.Detail);
@@ -261,6 +292,10 @@ public sealed partial class SipUserAgent
         {
             // RFC 3261 §8.2.2.3: 420 lists the unsupported option tags.
             b.AddHeader(SipHeaderName.Unsupported, HeaderList(unsupported));
+        }
+        if (retryAfter is { } seconds)
+        {
+            b.AddHeader(SipHeaderName.RetryAfter, seconds.ToString(CultureInfo.InvariantCulture));
         }
         if (failure.StatusCode == 415)
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using RcsCore.Parsing.Sip;
 using RcsCore.Sip.Dialogs;
 using RcsCore.Sip.Messages;
+using RcsCore.Sip.Transport;
 using RcsCore.Sip.UserAgent;
 using Xunit;
 
@@ -593,5 +594,175 @@ public class UserAgentInviteTests
         Assert.Equal(SipDialogState.Terminated, other.State);
         Assert.Equal(SipDialogTerminationReason.EarlyDialogExpired, Assert.Single(alice.Terminated).Reason);
         Assert.Equal(SipDialogState.Confirmed, result.Dialog.State);
+    }
+}
+
+/// <summary>Less common INVITE exchanges: glare, BYE on an early dialog, direct 200, next-hop resolution, logging.</summary>
+public class UserAgentInviteEdgeTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ReInviteGlareGets491AndASecondPendingReInviteGets500WithRetryAfter()
+    {
+        using var net = new UaNetwork();
+        var alice = net.Add("alice", "192.0.2.1");
+        var bob = net.Add("bob", "192.0.2.2");
+        bob.Ua.Handle("INVITE", RecordingHandler.RingThenAccept());
+        var result = await alice.Ua.InviteAsync(alice.NewInvite(bob), bob.EndPoint, ct: Ct);
+        var aliceDialog = result.Dialog!;
+        var bobDialog = Assert.Single(bob.Ua.Dialogs);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bob.Ua.Handle("INVITE", async (r, ct) =>
+        {
+            await gate.Task.WaitAsync(ct);
+            return r.CreateResponse(200).Build();
+        });
+
+        var first = aliceDialog.SendRequestAsync("INVITE", ct: Ct);
+        Assert.False(first.IsCompleted);
+        // RFC 3261 §14.2: Alice's re-INVITE is in progress, so Bob's gets 491 from her...
+        var glare = await bobDialog.SendRequestAsync("INVITE", ct: Ct);
+        Assert.Equal(491, glare.StatusCode);
+        // ...and Bob has not answered Alice's first, so her second gets 500 with Retry-After 0-10.
+        var second = await aliceDialog.SendRequestAsync("INVITE", ct: Ct);
+        Assert.Equal(500, second.StatusCode);
+        Assert.InRange(int.Parse(second.GetHeader(SipHeaderName.RetryAfter)!, System.Globalization.CultureInfo.InvariantCulture), 0, 10);
+
+        gate.SetResult();
+        Assert.Equal(200, (await first).StatusCode);
+        Assert.Equal(SipDialogState.Confirmed, aliceDialog.State);
+        Assert.Equal(SipDialogState.Confirmed, bobDialog.State);
+        // Glare is not a dialog failure; a later re-INVITE from Bob goes through.
+        alice.Ua.Handle("INVITE", RecordingHandler.Answer());
+        Assert.Equal(200, (await bobDialog.SendRequestAsync("INVITE", ct: Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task CallerByeOnAnEarlyDialogEndsTheInviteWith487()
+    {
+        using var net = new UaNetwork();
+        var alice = net.Add("alice", "192.0.2.1");
+        var bob = net.Add("bob", "192.0.2.2");
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bob.Ua.Handle("INVITE", async (r, ct) =>
+        {
+            await r.SendProvisionalAsync(180, ct: ct);
+            ct.Register(() => aborted.TrySetResult());
+            return null;
+        });
+
+        var outgoing = alice.Ua.Invite(alice.NewInvite(bob), bob.EndPoint);
+        var early = Assert.Single(outgoing.Dialogs);
+        // RFC 3261 §15: the caller may send BYE on an early dialog.
+        var bye = await early.ByeAsync(Ct);
+        var result = await outgoing.Completion;
+
+        // RFC 3261 §15.1.2: the UAS answers the BYE and the pending INVITE gets 487.
+        Assert.Equal(200, bye.StatusCode);
+        Assert.Equal(487, result.StatusCode);
+        await aborted.Task.WaitAsync(Ct);
+        Assert.Equal(SipDialogTerminationReason.LocalBye, Assert.Single(alice.Terminated).Reason);
+        Assert.Equal(SipDialogTerminationReason.RemoteBye, Assert.Single(bob.Terminated).Reason);
+        Assert.Empty(bob.Ua.Dialogs);
+    }
+
+    [Fact]
+    public async Task InviteAnsweredDirectlyWith200CreatesAConfirmedDialog()
+    {
+        using var net = new UaNetwork();
+        var alice = net.Add("alice", "192.0.2.1");
+        var bob = net.Add("bob", "192.0.2.2", protocol: Transport.SipTransportProtocol.Tcp);
+        bob.Ua.Handle("INVITE", RecordingHandler.Answer(200));
+
+        var result = await alice.Ua.InviteAsync(alice.NewInvite(bob), bob.EndPoint, ct: Ct);
+
+        Assert.Equal(SipDialogState.Confirmed, result.Dialog!.State);
+        var bobDialog = Assert.Single(bob.Ua.Dialogs);
+        Assert.Equal(SipDialogState.Confirmed, bobDialog.State);
+        Assert.Equal("TCP", Assert.Single(net.Requests("alice", "ACK")).Request.TopVia!.Transport);
+        // The UAS derived its Contact from its sent-by and the transport (RFC 3261 §8.1.1.8).
+        Assert.Equal(SipUri.Parse("sip:bob@192.0.2.2:5060;transport=tcp"), result.Dialog.RemoteTarget);
+    }
+
+    [Fact]
+    public async Task InDialogRequestsGoWhereTheResolverSays()
+    {
+        using var net = new UaNetwork();
+        var asked = new ConcurrentQueue<SipUri>();
+        var alice = net.Add("alice", "192.0.2.1", configure: o => new SipUserAgentOptions
+        {
+            LocalIdentity = o.LocalIdentity,
+            SentBy = o.SentBy,
+            ResolveNextHop = (uri, flow) =>
+            {
+                asked.Enqueue(uri);
+                return flow;
+            },
+        });
+        var bob = net.Add("bob", "192.0.2.2");
+        bob.Ua.Handle("INVITE", RecordingHandler.RingThenAccept());
+        bob.Ua.Handle("INFO", RecordingHandler.Answer());
+
+        var result = await alice.Ua.InviteAsync(alice.NewInvite(bob, b => b.AddHeader(SipHeaderName.RecordRoute, "<sip:p1.example.com;lr>")), bob.EndPoint, ct: Ct);
+        await result.Dialog!.SendRequestAsync("INFO", ct: Ct);
+
+        // The next hop is the first route (RFC 3261 §12.2.1.1, resolved per RFC 3263 by the resolver).
+        Assert.NotEmpty(asked);
+        Assert.All(asked, uri => Assert.Equal(SipUri.Parse("sip:p1.example.com;lr"), uri));
+    }
+
+    [Fact]
+    public async Task LogsStableEventIds()
+    {
+        var logs = new RecordingLoggerFactory();
+        using var net = new UaNetwork();
+        var alice = net.Add("alice", "192.0.2.1");
+        var sender = new Transactions.FakeSender(net.Time);
+        using var bob = new SipUserAgent(sender, new SipUserAgentOptions
+        {
+            LocalIdentity = new SipNameAddress(SipUri.Parse("sip:bob@example.com")),
+            SentBy = _ => new SipHostPort("192.0.2.2", 5060),
+        }, timeProvider: net.Time, loggerFactory: logs);
+        bob.Handle("INVITE", RecordingHandler.Answer(200));
+        var invite = alice.NewInvite(alice);
+
+        // No ACK ever comes (the fake sender delivers nowhere): 2xx retransmissions, ACK timeout, BYE.
+        await bob.Transactions.OnMessageAsync(new SipInboundMessage(invite, alice.EndPoint, alice.EndPoint, 0), Ct);
+        await bob.Transactions.OnMessageAsync(new SipInboundMessage(alice.NewRequest("BYE", alice).Build(), alice.EndPoint, alice.EndPoint, 0), Ct);
+        net.Advance(32_000);
+
+        var ids = logs.Entries.Select(e => e.EventId).ToHashSet();
+        Assert.Contains(1800, ids); // dialog created
+        Assert.Contains(1802, ids); // dialog terminated
+        Assert.Contains(1803, ids); // request rejected (the BYE outside a dialog)
+        Assert.Contains(1806, ids); // 2xx retransmitted
+        Assert.Contains(1807, ids); // ACK timeout
+        Assert.Contains(1700, ids); // the transaction layer logs through the same factory
+    }
+
+    private sealed class RecordingLoggerFactory : Microsoft.Extensions.Logging.ILoggerFactory
+    {
+        public ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel Level, int EventId, string Message)> Entries { get; } = new();
+
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+        {
+        }
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(RecordingLoggerFactory owner) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                owner.Entries.Enqueue((logLevel, eventId.Id, formatter(state, exception)));
+        }
     }
 }
