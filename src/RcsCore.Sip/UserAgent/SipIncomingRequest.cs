@@ -314,15 +314,31 @@ public sealed class SipIncomingRequest
     private void StartAckWait()
     {
         var timers = _ua.Timers;
+        bool waiting;
         lock (_gate)
         {
-            if (_state != AnswerState.AwaitingAck)
+            waiting = _state == AnswerState.AwaitingAck;
+            if (waiting)
             {
-                return;
+                _interval = timers.T1;
+                try
+                {
+                    _retransmitTimer = _ua.Wheel.Schedule(_interval, s_retransmit2xx, this);
+                    _ackTimer = _ua.Wheel.Schedule(timers.Timeout64T1, s_ackTimeout, this);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The user agent stopped: nothing will retransmit or wait.
+                    _state = AnswerState.Answered;
+                    CancelTimers();
+                    waiting = false;
+                }
             }
-            _interval = timers.T1;
-            _retransmitTimer = _ua.Wheel.Schedule(_interval, s_retransmit2xx, this);
-            _ackTimer = _ua.Wheel.Schedule(timers.Timeout64T1, s_ackTimeout, this);
+        }
+        if (!waiting)
+        {
+            _ack.TrySetResult(null);
+            return;
         }
         _ua.AwaitAck(this, _dialog!);
     }

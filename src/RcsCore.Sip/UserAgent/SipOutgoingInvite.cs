@@ -18,6 +18,8 @@ public sealed class SipOutgoingInvite
     private readonly Dictionary<string, SipDialog> _dialogs = new(StringComparer.Ordinal);
     private readonly HashSet<string> _confirmed = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource<SipInviteResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly Action<object?> s_cancelTimeout = static s => ((SipOutgoingInvite)s!).OnCancelTimeout();
+
     private SipClientTransaction? _transaction;
     private InviteState _state;
     private TaskCompletionSource<SipResponse?>? _cancel;
@@ -122,6 +124,21 @@ public sealed class SipOutgoingInvite
             _completion.TrySetCanceled();
             return;
         }
+        bool abandoned;
+        lock (_gate)
+        {
+            abandoned = _state == InviteState.Completed;
+        }
+        if (abandoned)
+        {
+            // RFC 3261 §9.1: the INVITE was given up 64*T1 after the CANCEL. A 2xx that still comes is ACKed (§13.2.2.4)
+            // and its dialog ended, since the caller already has its result.
+            if (final.IsSuccess && Handle2xx(final, final, fromStray: false) is { } late)
+            {
+                _ = _ua.ByeInBackgroundAsync(late, SipDialogTerminationReason.Cancelled);
+            }
+            return;
+        }
         SipDialog? dialog = final.IsSuccess ? Handle2xx(final, final, fromStray: false) : null;
         List<SipDialog> ended = [];
         TaskCompletionSource<SipResponse?>? unsentCancel = null;
@@ -168,6 +185,30 @@ public sealed class SipOutgoingInvite
         {
             _ua.TerminateDialog(d, SipDialogTerminationReason.EarlyDialogExpired);
         }
+    }
+
+    /// <summary>
+    /// 64*T1 after the CANCEL and still no final response (RFC 3261 §9.1): the INVITE counts as cancelled; its early
+    /// dialogs end and <see cref="Completion"/> gets a locally generated 487.
+    /// </summary>
+    private void OnCancelTimeout()
+    {
+        List<SipDialog> ended;
+        lock (_gate)
+        {
+            if (_state == InviteState.Completed)
+            {
+                return;
+            }
+            _state = InviteState.Completed;
+            ended = [.. _dialogs.Values];
+        }
+        foreach (var d in ended)
+        {
+            _ua.TerminateDialog(d, SipDialogTerminationReason.Cancelled);
+        }
+        _ua.OnInviteCompleted(this, success: false);
+        _completion.TrySetResult(new SipInviteResult(SipResponseBuilder.For(Request, 487).Build(), null));
     }
 
     private void OnProvisional(SipResponse response)
@@ -243,11 +284,13 @@ public sealed class SipOutgoingInvite
         }
         try
         {
+            // RFC 3261 §9.1: without a final response to the INVITE 64*T1 after the CANCEL, consider it cancelled.
+            _ua.Wheel.Schedule(_ua.Timers.Timeout64T1, s_cancelTimeout, this);
             // RFC 3261 §9.1: the CANCEL has the INVITE's Request-URI, Call-ID, From, To, CSeq number, top Via and Route.
             var response = await _ua.Transactions.SendRequestAsync(tx.CreateCancel(), Destination).ConfigureAwait(false);
             done.TrySetResult(response);
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OperationCanceledException)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OperationCanceledException or ObjectDisposedException)
         {
             SipUserAgentLog.SendFailed(_ua.Logger, "CANCEL", Destination, ex);
             done.TrySetResult(null);

@@ -120,7 +120,7 @@ public sealed partial class SipUserAgent
     }
 
     /// <inheritdoc />
-    public async ValueTask OnStrayResponseAsync(SipInboundMessage response, SipClientTransaction? transaction, CancellationToken ct)
+    async ValueTask ISipTransactionUser.OnStrayResponseAsync(SipInboundMessage response, SipClientTransaction? transaction, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(response);
         if (response.Message is not SipResponse { IsSuccess: true } ok || !IsInviteResponse(ok))

@@ -60,7 +60,7 @@ public sealed partial class SipUserAgent
     }
 
     /// <inheritdoc />
-    public async ValueTask OnRequestAsync(SipServerTransaction transaction, CancellationToken ct)
+    async ValueTask ISipTransactionUser.OnRequestAsync(SipServerTransaction transaction, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         var request = transaction.Request;
@@ -153,7 +153,7 @@ public sealed partial class SipUserAgent
     }
 
     /// <inheritdoc />
-    public ValueTask OnAckAsync(SipInboundMessage ack, SipServerTransaction? transaction, CancellationToken ct)
+    ValueTask ISipTransactionUser.OnAckAsync(SipInboundMessage ack, SipServerTransaction? transaction, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(ack);
         var request = (SipRequest)ack.Message;

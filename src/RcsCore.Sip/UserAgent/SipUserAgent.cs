@@ -153,7 +153,7 @@ public sealed partial class SipUserAgent : ISipTransactionUser, ISipDialogUser, 
     SipViaHeader ISipDialogUser.CreateVia(SipDialog dialog) => CreateVia(NextHop(dialog));
 
     /// <inheritdoc />
-    public void OnTransactionFailed(SipTransaction transaction, SipTransactionFailure failure, SipTransportException? exception)
+    void ISipTransactionUser.OnTransactionFailed(SipTransaction transaction, SipTransactionFailure failure, SipTransportException? exception)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         // A server transaction that failed can no longer be answered: stop its handler.

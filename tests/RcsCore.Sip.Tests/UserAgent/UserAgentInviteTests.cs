@@ -766,3 +766,51 @@ public class UserAgentInviteEdgeTests
         }
     }
 }
+
+/// <summary>CANCEL corner cases (RFC 3261 §9.1).</summary>
+public class UserAgentCancelTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task WithoutAFinalResponse64T1AfterTheCancelTheInviteCountsAsCancelled()
+    {
+        using var net = new UaNetwork();
+        var alice = net.Add("alice", "192.0.2.1");
+        var bob = net.Add("bob", "192.0.2.2");
+        bob.Ua.Handle("INVITE", async (r, ct) =>
+        {
+            await r.SendProvisionalAsync(180, ct: ct);
+            return null;
+        });
+        net.Drop = w => w.Status == 487; // the 487 never reaches Alice
+
+        var outgoing = alice.Ua.Invite(alice.NewInvite(bob), bob.EndPoint);
+        Assert.Equal(200, (await outgoing.CancelAsync(Ct))!.StatusCode);
+        net.Advance(31_999);
+        Assert.False(outgoing.Completion.IsCompleted);
+        net.Advance(1);
+
+        var result = await outgoing.Completion;
+        Assert.Equal(487, result.StatusCode);
+        Assert.Null(result.Dialog);
+        Assert.Equal(SipDialogTerminationReason.Cancelled, Assert.Single(alice.Terminated).Reason);
+        Assert.Empty(alice.Ua.Dialogs);
+    }
+
+    [Fact]
+    public async Task CancelAfterTheFinalResponseDoesNothing()
+    {
+        using var net = new UaNetwork();
+        var alice = net.Add("alice", "192.0.2.1");
+        var bob = net.Add("bob", "192.0.2.2");
+        bob.Ua.Handle("INVITE", RecordingHandler.Answer(200));
+
+        var outgoing = alice.Ua.Invite(alice.NewInvite(bob), bob.EndPoint);
+        var result = await outgoing.Completion;
+
+        Assert.Null(await outgoing.CancelAsync(Ct));
+        Assert.Empty(net.Requests("alice", "CANCEL"));
+        Assert.Equal(SipDialogState.Confirmed, result.Dialog!.State);
+    }
+}
