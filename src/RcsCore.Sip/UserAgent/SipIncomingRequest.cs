@@ -193,6 +193,12 @@ public sealed class SipIncomingRequest
             {
                 case AnswerState.Received:
                 case AnswerState.Proceeding:
+                    if (status is >= 200 and < 300 && !IsInitialInvite && _dialog is not null && Method is "INVITE" or "UPDATE")
+                    {
+                        // RFC 3261 §12.2.2: a target refresh request replaces the remote target with its Contact;
+                        // applied as it succeeds, so a rejected refresh changes nothing (as RFC 6141 clarifies).
+                        _dialog.RefreshRemoteTarget(Request);
+                    }
                     if (status < 200)
                     {
                         _state = AnswerState.Proceeding;

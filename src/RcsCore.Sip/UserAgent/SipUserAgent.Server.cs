@@ -102,11 +102,6 @@ public sealed partial class SipUserAgent
                 await RejectAsync(transaction, new SipCheckFailure(491, SipStatus.DefaultReason(491), "our re-INVITE is in progress"), ct).ConfigureAwait(false);
                 return;
             }
-            if (request.Method is "INVITE" or "UPDATE")
-            {
-                // RFC 3261 §12.2.2: a target refresh request replaces the remote target with its Contact.
-                dialog!.RefreshRemoteTarget(request);
-            }
         }
         else if (request.Method is "BYE" or "UPDATE" or "PRACK" or "INFO")
         {
@@ -318,9 +313,10 @@ public sealed partial class SipUserAgent
         string method = incoming.Method;
         bool success = status is >= 200 and < 300;
         AddProduct(b, isResponse: true);
-        if (method == "INVITE" && status is > 100 and < 300)
+        if ((method == "INVITE" && status is > 100 and < 300) || (method == "UPDATE" && success))
         {
-            // RFC 3261 §12.1.1: a dialog-establishing response carries the UAS's Contact.
+            // RFC 3261 §12.1.1: a dialog-establishing response carries the UAS's Contact; so does the 2xx to a
+            // target refresh request (§12.2.2, RFC 3311 §5.2).
             b.AddHeader(SipHeaderName.Contact, "<" + (incoming.Dialog?.LocalContact ?? ContactFor(incoming.Remote)).Text + ">");
         }
         if ((success && method is "INVITE" or "OPTIONS") || status == 405)

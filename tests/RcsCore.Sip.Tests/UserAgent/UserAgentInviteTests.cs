@@ -814,3 +814,40 @@ public class UserAgentCancelTests
         Assert.Equal(SipDialogState.Confirmed, result.Dialog!.State);
     }
 }
+
+/// <summary>Target refresh with UPDATE and rejected refreshes (RFC 3261 §12.2, RFC 3311).</summary>
+public class UserAgentTargetRefreshTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task UpdateRefreshesTheTargetAndARejectedReInviteDoesNot()
+    {
+        using var net = new UaNetwork();
+        var alice = net.Add("alice", "192.0.2.1");
+        var bob = net.Add("bob", "192.0.2.2");
+        bob.Ua.Handle("INVITE", RecordingHandler.RingThenAccept());
+        bob.Ua.Handle("UPDATE", RecordingHandler.Answer());
+        var aliceDialog = (await alice.Ua.InviteAsync(alice.NewInvite(bob), bob.EndPoint, ct: Ct)).Dialog!;
+        var bobDialog = Assert.Single(bob.Ua.Dialogs);
+
+        var update = aliceDialog.CreateRequest("UPDATE");
+        update.RemoveHeaders(SipHeaderName.Contact);
+        update.AddHeader(SipHeaderName.Contact, "<sip:alice@192.0.2.1:5090>");
+        Assert.Equal(200, (await aliceDialog.SendRequestAsync(update.Build(), ct: Ct)).StatusCode);
+        Assert.Equal(SipUri.Parse("sip:alice@192.0.2.1:5090"), bobDialog.RemoteTarget);
+        Assert.Equal(SipUri.Parse("sip:bob@192.0.2.2:5060"), aliceDialog.RemoteTarget); // the 2xx repeats Bob's Contact (RFC 3311 §5.2)
+        Assert.Equal("<sip:bob@192.0.2.2:5060>", net.Responses("bob", 200, "UPDATE")[0].Response.GetHeader(SipHeaderName.Contact));
+
+        bob.Ua.Handle("INVITE", RecordingHandler.Answer(488));
+        var reInvite = aliceDialog.CreateRequest("INVITE");
+        reInvite.RemoveHeaders(SipHeaderName.Contact);
+        reInvite.AddHeader(SipHeaderName.Contact, "<sip:alice@192.0.2.1:6000>");
+        Assert.Equal(488, (await aliceDialog.SendRequestAsync(reInvite.Build(), ct: Ct)).StatusCode);
+
+        // A failed re-INVITE leaves the dialog and its target as they were (RFC 3261 §14.1).
+        Assert.Equal(SipUri.Parse("sip:alice@192.0.2.1:5090"), bobDialog.RemoteTarget);
+        Assert.Equal(SipDialogState.Confirmed, aliceDialog.State);
+        Assert.Equal(SipDialogState.Confirmed, bobDialog.State);
+    }
+}
