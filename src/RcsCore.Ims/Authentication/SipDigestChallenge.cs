@@ -48,6 +48,9 @@ public sealed class SipDigestChallenge
     /// <summary>The qop values offered; <see cref="SipDigestQop.None"/> when the parameter is absent (RFC 2069 compatibility).</summary>
     public SipDigestQop Qop { get; init; }
 
+    /// <summary>True when a qop parameter was present, even if none of its values is known.</summary>
+    internal bool QopPresent { get; init; }
+
     /// <summary>True when the previous request was rejected only because its nonce was stale (RFC 7616 §3.3 stale).</summary>
     public bool Stale { get; init; }
 
@@ -182,6 +185,7 @@ public sealed class SipDigestChallenge
             Opaque = opaque,
             AlgorithmName = algorithm,
             Qop = qop,
+            QopPresent = seenQop,
             Stale = stale,
             Domain = domain,
             UserHash = userHash,
