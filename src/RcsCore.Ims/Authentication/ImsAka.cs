@@ -165,7 +165,10 @@ public sealed class ImsAkaSequenceWindow
     private ulong _highestSqn;
 
     /// <summary>Creates a window.</summary>
-    /// <param name="highestAccepted">The highest SQN accepted so far (SQN_MS); 0 for a new USIM.</param>
+    /// <param name="highestAccepted">
+    /// The highest SQN accepted so far (SQN_MS); 0 for a new USIM. Every IND slot starts at its SEQ: restored from this
+    /// one number, the window cannot tell which older vectors are still unused, so it accepts none of them.
+    /// </param>
     /// <param name="indexBits">Bits of IND, 0–10 (3GPP TS 33.102 Annex C.1.2 recommends 5).</param>
     /// <param name="maxDelta">Δ: how far SEQ may jump ahead of the highest accepted; 0 disables the check (Annex C.2.2 suggests 2^28).</param>
     /// <param name="maxAge">L: how far SEQ may lag behind the highest accepted; 0 disables the check.</param>
@@ -178,6 +181,7 @@ public sealed class ImsAkaSequenceWindow
         MaxDelta = maxDelta;
         MaxAge = maxAge;
         _seq = new ulong[1 << indexBits];
+        Array.Fill(_seq, highestAccepted >> indexBits);
         Record(highestAccepted);
     }
 
