@@ -4,9 +4,10 @@
 #
 #   benchmarks/kamailio/run.sh                      # default rates below, 30 s per step
 #   RATES="1000 2000" DURATION=5 benchmarks/kamailio/run.sh
+#   SCENARIO_NAMES=uac-message RATES="15000 17500" benchmarks/kamailio/run.sh   # one scenario
 #
 # Environment: KAM_PORT (default 5090), KAM_CHILDREN (UDP workers, default 2), RATES (calls/s, space-separated),
-# DURATION (s per step, default 30), OUT_DIR (logs, CSVs and the two tables; default a new temp dir, kept).
+# DURATION (s per step, default 30), SCENARIO_NAMES (default "uac-options uac-message"), OUT_DIR (logs, CSVs and the two tables; default a new temp dir, kept).
 # Bounded: 2 scenarios x steps x (DURATION + 10) s, plus at most 15 s of start-up checks.
 # Needs: apt-get install -y kamailio sip-tester.
 set -euo pipefail
@@ -65,11 +66,15 @@ done
 
 echo "# kamailio baseline: $(kamailio -v | head -1 | sed 's/^version: //'), pid $KAM_PID, children=$KAM_CHILDREN, udp:127.0.0.1:$KAM_PORT, out=$OUT_DIR"
 status=0
-for scenario in uac-options uac-message; do
+read -r -a SCENARIO_LIST <<<"${SCENARIO_NAMES:-uac-options uac-message}"
+for scenario in "${SCENARIO_LIST[@]}"; do
   OUT_DIR="$OUT_DIR/$scenario" "$HERE/../sipp/rate-steps.sh" "127.0.0.1:$KAM_PORT" "$SCENARIOS/$scenario.xml" "${RATE_LIST[@]}" \
     | tee "$OUT_DIR/$scenario.txt" || status=1
   kill -0 "$KAM_PID" 2>/dev/null || { echo "kamailio died during $scenario" >&2; status=1; break; }
 done
-echo "# summary: OPTIONS $(grep -o 'highest_pass=[0-9]*' "$OUT_DIR/uac-options.txt" | cut -d= -f2) /s," \
-  "MESSAGE $(grep -o 'highest_pass=[0-9]*' "$OUT_DIR/uac-message.txt" 2>/dev/null | cut -d= -f2) /s (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+summary=
+for scenario in "${SCENARIO_LIST[@]}"; do
+  summary+=" $scenario $(grep -o 'highest_pass=[0-9]*' "$OUT_DIR/$scenario.txt" 2>/dev/null | cut -d= -f2)/s"
+done
+echo "# summary:$summary (load: $(cut -d' ' -f1-3 /proc/loadavg))"
 exit $status
