@@ -152,6 +152,11 @@ public sealed class DnsSipTargetResolver : ISipTargetResolver
         {
             throw;
         }
+        catch (Exception ex) when (ct.IsCancellationRequested)
+        {
+            // DnsClient reports a cancelled query as DnsResponseException; the caller's cancellation is not a DNS failure.
+            throw new OperationCanceledException("Resolving " + uri.Text + " was cancelled.", ex, ct);
+        }
         catch (Exception ex)
         {
             // Timeouts and unreachable servers end the resolution: the next query would wait as long. The caller
