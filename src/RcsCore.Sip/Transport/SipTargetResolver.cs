@@ -48,34 +48,14 @@ public sealed class StaticSipTargetResolver : ISipTargetResolver
     public IReadOnlyList<SipEndPoint> Resolve(SipUri uri)
     {
         ArgumentNullException.ThrowIfNull(uri);
-        if (uri.Scheme is not (SipUriScheme.Sip or SipUriScheme.Sips))
+        if (!SipTargetSelection.TryRead(uri, out bool secure, out var transport, out string target))
         {
             return [];
         }
-        bool secure = uri.Scheme == SipUriScheme.Sips;
-        SipTransportProtocol? transport = null;
-        switch (uri.Transport)
-        {
-            case null:
-                break;
-            case "udp" when !secure:
-                transport = SipTransportProtocol.Udp;
-                break;
-            case "tcp":
-                transport = secure ? SipTransportProtocol.Tls : SipTransportProtocol.Tcp;
-                break;
-            case "tls":
-                transport = SipTransportProtocol.Tls;
-                break;
-            default:
-                // RFC 3263 §4.1: a transport we do not implement (sctp, ws...), or sips over UDP, cannot be used.
-                return [];
-        }
-        string target = uri.GetParameter("maddr") is { Length: > 0 } maddr ? maddr : uri.Host;
         if (SipResponseRouting.ParseNumericHost(target) is { } ip)
         {
             // RFC 3263 §4.1: numeric host without transport → UDP for sip, TCP (TLS) for sips. §4.2: default port.
-            var protocol = transport ?? (secure ? SipTransportProtocol.Tls : SipTransportProtocol.Udp);
+            var protocol = transport ?? SipTargetSelection.DefaultTransport(secure);
             int port = uri.Port > 0 ? uri.Port : SipResponseRouting.DefaultPort(protocol);
             return [new SipEndPoint(protocol, new IPEndPoint(ip, port))];
         }
@@ -99,4 +79,46 @@ public sealed class StaticSipTargetResolver : ISipTargetResolver
         }
         return list;
     }
+}
+
+/// <summary>The parts of RFC 3263 §4 shared by every resolver: scheme, transport parameter and target.</summary>
+internal static class SipTargetSelection
+{
+    /// <summary>
+    /// Reads whether <paramref name="uri"/> is SIPS, its explicit transport (null when absent) and the TARGET
+    /// (<c>maddr</c> when present, else the host). False when the URI cannot be resolved to a SIP transport.
+    /// </summary>
+    public static bool TryRead(SipUri uri, out bool secure, out SipTransportProtocol? transport, out string target)
+    {
+        secure = uri.Scheme == SipUriScheme.Sips;
+        transport = null;
+        target = string.Empty;
+        if (uri.Scheme is not (SipUriScheme.Sip or SipUriScheme.Sips))
+        {
+            return false;
+        }
+        switch (uri.Transport)
+        {
+            case null:
+                break;
+            case "udp" when !secure:
+                transport = SipTransportProtocol.Udp;
+                break;
+            case "tcp":
+                transport = secure ? SipTransportProtocol.Tls : SipTransportProtocol.Tcp;
+                break;
+            case "tls":
+                transport = SipTransportProtocol.Tls;
+                break;
+            default:
+                // RFC 3263 §4.1: a transport we do not implement (sctp, ws...), or sips over UDP, cannot be used.
+                return false;
+        }
+        // RFC 3263 §4 / RFC 3261 §18.1.1: maddr, when present, is the TARGET instead of the host.
+        target = uri.GetParameter("maddr") is { Length: > 0 } maddr ? maddr : uri.Host;
+        return target.Length > 0;
+    }
+
+    /// <summary>RFC 3263 §4.1: UDP for sip, TCP (TLS) for sips when neither the URI nor DNS names a transport.</summary>
+    public static SipTransportProtocol DefaultTransport(bool secure) => secure ? SipTransportProtocol.Tls : SipTransportProtocol.Udp;
 }
