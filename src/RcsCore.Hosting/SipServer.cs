@@ -45,7 +45,10 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         {
             Router.Set(user, contacts.Select(SipUri.Parse));
         }
-        _proxy = new SipProxyCore(_transactions, _transport, new StaticSipTargetResolver(), Router,
+        ISipTargetResolver resolver = options.UseDns
+            ? new CompositeSipTargetResolver(new StaticSipTargetResolver(), new DnsSipTargetResolver(new DnsClient.LookupClient(), null, loggerFactory.CreateLogger<DnsSipTargetResolver>()))
+            : new StaticSipTargetResolver();
+        _proxy = new SipProxyCore(_transactions, _transport, resolver, Router,
             new SipProxyOptions { Domains = options.Domains, LocalEndPoint = p => _transport.GetLocalEndPoint(p) },
             loggerFactory.CreateLogger<SipProxyCore>());
     }

@@ -33,6 +33,12 @@ public sealed class SipServerOptions
     /// <summary>Transaction timers.</summary>
     public SipTimerOptions Timers { get; init; } = SipTimerOptions.Default;
 
+    /// <summary>
+    /// Resolve host names with DNS (RFC 3263 NAPTR/SRV/A/AAAA through the system's name servers) after the static
+    /// table. Off by default: loopback deployments and tests use numeric hosts.
+    /// </summary>
+    public bool UseDns { get; init; }
+
     /// <summary>Data directory for the embedded store (created when missing).</summary>
     public string? DataDirectory { get; init; }
 }

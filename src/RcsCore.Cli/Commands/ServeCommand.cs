@@ -20,19 +20,21 @@ internal static class ServeCommand
         var route = new Option<string[]>("--route") { Description = "Static location user=sip:uri (repeatable), e.g. bob=sip:bob@127.0.0.1:5070.", AllowMultipleArgumentsPerToken = true };
         var domain = new Option<string[]>("--domain") { Description = "Domain name the server is responsible for (repeatable; its own address:port always counts).", AllowMultipleArgumentsPerToken = true };
         var data = new Option<string?>("--data") { Description = "Data directory for the embedded store." };
+        var dns = new Option<bool>("--dns") { Description = "Resolve host names with DNS (RFC 3263 NAPTR/SRV/A/AAAA) after the static routes." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Information };
         var cmd = new Command("serve", "Run the RcsCore SIP server until Ctrl+C / SIGTERM.");
         cmd.Options.Add(listen);
         cmd.Options.Add(route);
         cmd.Options.Add(domain);
         cmd.Options.Add(data);
+        cmd.Options.Add(dns);
         cmd.Options.Add(logLevel);
         cmd.SetAction(async (result, ct) =>
         {
             SipServerOptions options;
             try
             {
-                options = BuildOptions(result.GetValue(listen), result.GetValue(route), result.GetValue(domain), result.GetValue(data));
+                options = BuildOptions(result.GetValue(listen), result.GetValue(route), result.GetValue(domain), result.GetValue(data), result.GetValue(dns));
             }
             catch (FormatException e)
             {
@@ -65,7 +67,7 @@ internal static class ServeCommand
         return cmd;
     }
 
-    internal static SipServerOptions BuildOptions(string[]? listen, string[]? routes, string[]? domains, string? data)
+    internal static SipServerOptions BuildOptions(string[]? listen, string[]? routes, string[]? domains, string? data, bool useDns = false)
     {
         var endpoints = new List<SipEndPoint>();
         foreach (var l in listen ?? [])
@@ -97,7 +99,7 @@ internal static class ServeCommand
         {
             domainSet.Add(d);
         }
-        return new SipServerOptions { Listen = endpoints, StaticRoutes = table, Domains = domainSet, DataDirectory = data };
+        return new SipServerOptions { Listen = endpoints, StaticRoutes = table, Domains = domainSet, DataDirectory = data, UseDns = useDns };
     }
 
     internal static SipEndPoint ParseListen(string text)
