@@ -10,7 +10,8 @@ namespace RcsCore.Cli.Commands;
 
 /// <summary>
 /// <c>rcs demo</c>: shows what the stack does today. It builds an RCS 1-1 chat INVITE with an MSRP SDP offer,
-/// parses it back, answers it per RFC 3261 §8.2.6, and runs the RFC 4475 torture corpus through the parser.
+/// parses it back, answers it per RFC 3261 §8.2.6, runs the RFC 4475 torture corpus through the parser, then runs a
+/// server and three user agents on 127.0.0.1 exchanging OPTIONS, MESSAGE and a call.
 /// The demo grows with the stack (registration, chat, file transfer follow on the roadmap).
 /// </summary>
 internal static class DemoCommand
@@ -20,13 +21,19 @@ internal static class DemoCommand
         var corpus = new Option<string?>("--corpus") { Description = "Folder with the RFC 4475 torture messages (default: ../shared/corpus/sip/torture next to the repo)." };
         var cmd = new Command("demo", "Run the RcsCore demo on loopback.");
         cmd.Options.Add(corpus);
-        cmd.SetAction(result => Run(stdout, result.GetValue(corpus)));
+        cmd.SetAction(async (result, ct) =>
+        {
+            int parse = Run(stdout, result.GetValue(corpus));
+            var console = CreateConsole(stdout);
+            bool live = await DemoLoopback.RunAsync(console).ConfigureAwait(false);
+            return parse == 0 && live ? 0 : 1;
+        });
         return cmd;
     }
 
     private static int Run(TextWriter stdout, string? corpusDir)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
+        var console = CreateConsole(stdout);
         console.Write(new Rule("[bold]RcsCore demo[/]: SIP + SDP message layer"));
 
         // 1. Alice builds an RCS chat INVITE (GSMA RCC.07 / OMA CPM ICSI, MSRP media per RFC 4975).
@@ -114,6 +121,14 @@ internal static class DemoCommand
         console.MarkupLine($"RFC 4475 torture tests: [bold]{agree}/{total}[/] handled as the RFC says {(mismatches.Length > 0 ? "(mismatch: " + Markup.Escape(mismatches.ToString()) + ")" : string.Empty)}");
         return agree == total ? 0 : 1;
     }
+
+    /// <summary>A Spectre console on <paramref name="stdout"/>: colours on a terminal, plain text when captured.</summary>
+    internal static IAnsiConsole CreateConsole(TextWriter stdout) => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(stdout),
+        Ansi = ReferenceEquals(stdout, Console.Out) ? AnsiSupport.Detect : AnsiSupport.No,
+        ColorSystem = ReferenceEquals(stdout, Console.Out) ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+    });
 
     private static string? FindTortureDir()
     {
