@@ -22,7 +22,7 @@ public enum ImsRegistrationError : byte
     Forbidden = 1,
     /// <summary>The registrar rejected the credentials, or no usable challenge or credentials were there.</summary>
     AuthenticationFailed = 2,
-    /// <summary>AKA: the network failed to authenticate (AUTN MAC wrong); not retried (RFC 3310 §3.3, TS 24.229 §5.1.1.5.3).</summary>
+    /// <summary>AKA: the network failed to authenticate (AUTN MAC wrong); not retried (TS 24.229 §5.1.1.5.3).</summary>
     NetworkAuthenticationFailed = 3,
     /// <summary>Another final response (4xx, 6xx, or 423 without a usable Min-Expires); not retried.</summary>
     Rejected = 4,

@@ -99,8 +99,8 @@ public sealed partial class ImsRegistrationClient
             aka = result.Outcome;
             if (result.Outcome != ImsAkaOutcome.Success)
             {
-                // RFC 3310 §3.4: a synchronisation failure is answered with auts; §3.3 / TS 24.229 §5.1.1.5.3: a
-                // wrong MAC with an empty response and no auts.
+                // RFC 3310 §3.4: a synchronisation failure is answered with auts; TS 24.229 §5.1.1.5.3: a wrong MAC
+                // with an empty response and no auts.
                 ImsRegistrationLog.AkaOutcome(_logger, result.Outcome, result.Sqn);
             }
             return akaCredentials;

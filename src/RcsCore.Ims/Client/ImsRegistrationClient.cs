@@ -301,7 +301,7 @@ public sealed partial class ImsRegistrationClient : IAsyncDisposable
                 answered = aka is null or ImsAkaOutcome.Success;
                 if (aka == ImsAkaOutcome.MacFailure)
                 {
-                    // RFC 3310 §3.3 / TS 24.229 §5.1.1.5.3: the network is not authentic: one REGISTER with an
+                    // TS 24.229 §5.1.1.5.3: the network is not authentic (TS 33.102 §6.3.3): one REGISTER with an
                     // empty response and no auts tells it so; then the UE gives up on this network.
                     networkAuthFailure = true;
                     ForgetChallenge();

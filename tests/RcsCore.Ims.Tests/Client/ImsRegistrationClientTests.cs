@@ -433,6 +433,77 @@ public sealed class ImsRegistrationClientTests
     }
 
     [Fact]
+    public async Task SeveralChallenges_TheStrongestAlgorithmIsAnswered()
+    {
+        await using var registrar = await ScriptedRegistrar.StartAsync(SipTransportProtocol.Udp);
+        registrar.OnRegister = incoming =>
+        {
+            if (incoming.Request.GetHeader(SipHeaderName.Authorization) is { } auth)
+            {
+                SipDigestCredentials.TryParse(auth, out var c);
+                return SipDigest.VerifyPassword(c!, "REGISTER", Encoding.UTF8.GetBytes(Password)) == SipDigestVerifyResult.Valid
+                    ? ScriptedRegistrar.Ok(incoming, 3600)
+                    : incoming.CreateResponse(403).Build();
+            }
+            // RFC 8760 §2.4: one challenge per algorithm, in the server's order of preference.
+            var b = incoming.CreateResponse(401);
+            b.AddHeader(SipHeaderName.WwwAuthenticate, new SipDigestChallenge(Realm, "m") { Qop = SipDigestQop.Auth }.ToString());
+            b.AddHeader(SipHeaderName.WwwAuthenticate, new SipDigestChallenge(Realm, "s") { AlgorithmName = "SHA-256", Qop = SipDigestQop.Auth }.ToString());
+            b.AddHeader(SipHeaderName.WwwAuthenticate, new SipDigestChallenge(Realm, "x") { AlgorithmName = "SHA-999" }.ToString());
+            return ((SipResponseBuilder)b).Build();
+        };
+        await using var ue = await TestUe.StartAsync(SipTransportProtocol.Udp, _ => TestUe.Options(registrar, ImsCredentials.FromPassword(Password)));
+
+        var result = await ue.Client.RegisterAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ImsRegistrationState.Registered, result.State);
+        SipDigestCredentials.TryParse(registrar.Registers.Last().GetHeader(SipHeaderName.Authorization)!, out var answer);
+        Assert.Equal("SHA-256", answer!.AlgorithmName);
+        Assert.Equal("s", answer.Nonce);
+    }
+
+    [Fact]
+    public async Task ProxyChallenge_IsAnsweredWithProxyAuthorization()
+    {
+        await using var registrar = await ScriptedRegistrar.StartAsync(SipTransportProtocol.Udp);
+        registrar.OnRegister = incoming =>
+        {
+            if (incoming.Request.GetHeader(SipHeaderName.ProxyAuthorization) is { } auth)
+            {
+                SipDigestCredentials.TryParse(auth, out var c);
+                if (SipDigest.VerifyPassword(c!, "REGISTER", Encoding.UTF8.GetBytes(Password)) == SipDigestVerifyResult.Valid)
+                {
+                    return ScriptedRegistrar.Ok(incoming, 3600);
+                }
+            }
+            // RFC 3261 §22.3: a proxy challenges with 407 and Proxy-Authenticate.
+            return ((SipResponseBuilder)incoming.CreateResponse(407)
+                .AddHeader(SipHeaderName.ProxyAuthenticate, new SipDigestChallenge("proxy.test", "p1") { Qop = SipDigestQop.Auth }.ToString())).Build();
+        };
+        await using var ue = await TestUe.StartAsync(SipTransportProtocol.Udp, _ => TestUe.Options(registrar, ImsCredentials.FromPassword(Password)));
+
+        var result = await ue.Client.RegisterAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ImsRegistrationState.Registered, result.State);
+        Assert.Null(registrar.Registers.Last().GetHeader(SipHeaderName.Authorization));
+    }
+
+    [Fact]
+    public async Task FlowFailure_RegistersAgainAtOnce()
+    {
+        await using var registrar = await ScriptedRegistrar.StartAsync(SipTransportProtocol.Tcp);
+        await using var ue = await TestUe.StartAsync(SipTransportProtocol.Tcp, _ => TestUe.Options(registrar, null));
+        await ue.Client.RegisterAsync(TestContext.Current.CancellationToken);
+        await registrar.NextRegisterAsync();
+
+        // RFC 5626 §4.4.1: when the flow fails the UA registers again (here on a new connection if needed).
+        ue.Client.OnFlowFailed();
+
+        var again = await registrar.NextRegisterAsync();
+        Assert.Equal(2u, again.CSeq!.Value.Number);
+    }
+
+    [Fact]
     public async Task AddServiceRoute_PreloadsTheRoute()
     {
         await using var registrar = await ScriptedRegistrar.StartAsync(SipTransportProtocol.Udp);
