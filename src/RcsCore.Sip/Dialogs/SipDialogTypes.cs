@@ -41,6 +41,8 @@ public enum SipDialogTerminationReason : byte
     EarlyDialogExpired = 7,
     /// <summary>The user agent was disposed.</summary>
     Shutdown = 8,
+    /// <summary>Its owner ended it without a request: a subscription that terminated (RFC 6665 §4.4.1).</summary>
+    Ended = 9,
 }
 
 /// <summary>
