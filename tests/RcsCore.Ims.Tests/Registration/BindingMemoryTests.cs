@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Time.Testing;
+using RcsCore.Ims.Registration;
+using RcsCore.Sip.Messages;
+using RcsCore.Sip.Transport;
+using Xunit;
+
+namespace RcsCore.Ims.Tests.Registration;
+
+/// <summary>
+/// The memory goal of the location service: one million bindings in under 1 GiB, i.e. under ~1 KiB per binding with
+/// its AoR, Call-ID, instance, feature tags, Path and source flow. Measured on 100,000 realistic RCS registrations
+/// (one AoR each, the worst case); set RCS_BINDINGS=1000000 to measure the full million.
+/// </summary>
+public sealed class BindingMemoryTests
+{
+    private const string FeatureTags = ";+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session,urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.filetransfer\""
+        + ";+g.3gpp.iari-ref=\"urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.geopush,urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.chatbot\""
+        + ";+sip.instance=\"<urn:gsma:imei:35-209900-176148-1>\";+g.oma.sip-im;expires=3600";
+
+    [Fact]
+    public async Task OneMillionBindingsFitInOneGibibyte()
+    {
+        int count = int.TryParse(Environment.GetEnvironmentVariable("RCS_BINDINGS"), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : 100_000;
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var path = new[] { "<sip:term@pcscf1.ims.example.net;lr>" };
+
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        var store = new InMemoryBindingStore(count);
+        var service = new SipLocationService(store, new SipLocationServiceOptions { SweepInterval = TimeSpan.Zero }, time);
+        for (int i = 0; i < count; i++)
+        {
+            var user = "+1555" + i.ToString("D7", CultureInfo.InvariantCulture);
+            var ip = new IPAddress(new byte[] { 10, (byte)(i >> 16), (byte)(i >> 8), (byte)i });
+            var contact = SipNameAddress.TryParse($"<sip:{user}@{ip}:5060;transport=tcp>{FeatureTags.Replace("176148-1", (i % 1000000).ToString("D6", CultureInfo.InvariantCulture) + "-1", StringComparison.Ordinal)};reg-id=1", out var na)
+                ? na : throw new FormatException();
+            var result = await service.RegisterAsync(new SipRegistrationRequest
+            {
+                AddressOfRecord = $"sip:{user}@ims.mnc001.mcc001.3gppnetwork.org",
+                CallId = Guid.NewGuid().ToString("D") + "@" + ip,
+                CSeq = 1,
+                Contacts = [contact],
+                Path = path,
+                Source = new SipEndPoint(SipTransportProtocol.Tcp, new IPEndPoint(ip, 40000 + (i & 0x3fff))),
+                ConnectionId = i + 1,
+            });
+            Assert.True(result.IsSuccess);
+        }
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+        Assert.Equal(count, store.Count);
+        double perBinding = (after - before) / (double)count;
+        TestContext.Current.TestOutputHelper?.WriteLine($"{count} bindings: {(after - before) / 1048576.0:F1} MiB, {perBinding:F0} bytes per binding");
+        // 1 GiB / 1,000,000 = 1073 bytes.
+        Assert.True(perBinding < 1073, $"{perBinding:F0} bytes per binding");
+        GC.KeepAlive(service);
+        GC.KeepAlive(store);
+    }
+}
