@@ -25,7 +25,9 @@ public sealed partial class SipLocationService : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim[] _gates = new SemaphoreSlim[GateCount];
     private readonly SipInternPool _pool = new();
-    private readonly PriorityQueue<SipBinding, long> _expiry = new();
+    // Expiry index: (AoR, expiry) per stored binding version. It holds the AoR string only (shared with the bindings),
+    // never a binding, so a refreshed or removed binding is not kept alive by its old entry; stale entries are no-ops.
+    private readonly PriorityQueue<string, long> _expiry = new();
     private readonly Lock _expiryLock = new();
     private ITimer? _sweepTimer;
     private int _sweeping;
@@ -70,7 +72,7 @@ public sealed partial class SipLocationService : IAsyncDisposable
         {
             foreach (var b in all)
             {
-                _expiry.Enqueue(b, b.ExpiresAt.UtcTicks);
+                _expiry.Enqueue(b.AddressOfRecord, b.ExpiresAt.UtcTicks);
             }
         }
         Log.Loaded(_logger, all.Count);
@@ -380,7 +382,7 @@ public sealed partial class SipLocationService : IAsyncDisposable
     public async ValueTask<int> SweepAsync(CancellationToken ct = default)
     {
         long now = _time.GetUtcNow().UtcTicks;
-        var due = new List<SipBinding>();
+        var due = new HashSet<string>(StringComparer.Ordinal);
         lock (_expiryLock)
         {
             while (_expiry.TryPeek(out _, out long at) && at <= now)
@@ -389,14 +391,14 @@ public sealed partial class SipLocationService : IAsyncDisposable
             }
         }
         int count = 0;
-        foreach (var group in due.GroupBy(b => b.AddressOfRecord, StringComparer.Ordinal))
+        foreach (var aor in due)
         {
-            count += await SweepAorAsync(group.Key, group, ct).ConfigureAwait(false);
+            count += await SweepAorAsync(aor, ct).ConfigureAwait(false);
         }
         return count;
     }
 
-    private async ValueTask<int> SweepAorAsync(string aor, IEnumerable<SipBinding> candidates, CancellationToken ct)
+    private async ValueTask<int> SweepAorAsync(string aor, CancellationToken ct)
     {
         var gate = Gate(aor);
         await gate.WaitAsync(ct).ConfigureAwait(false);
@@ -409,8 +411,7 @@ public sealed partial class SipLocationService : IAsyncDisposable
             var remaining = new List<SipBinding>();
             foreach (var b in stored)
             {
-                // Only the very binding object that was indexed: a refresh replaced it and re-indexed its successor.
-                if (b.IsExpired(now) && candidates.Contains(b))
+                if (b.IsExpired(now))
                 {
                     removed.Add(b);
                     changes.Add(new SipBindingChange(b, SipBindingEvent.Expired));
@@ -470,7 +471,7 @@ public sealed partial class SipLocationService : IAsyncDisposable
             {
                 foreach (var b in upserted)
                 {
-                    _expiry.Enqueue(b, b.ExpiresAt.UtcTicks);
+                    _expiry.Enqueue(b.AddressOfRecord, b.ExpiresAt.UtcTicks);
                 }
             }
         }

@@ -52,6 +52,9 @@ public sealed partial class SipRegEventNotifier : ISipRequestHandler, IAsyncDisp
     private readonly SipRegEventOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<SipDialogId, Subscription> _subscriptions = new();
+    // Per AoR (copy on write): a binding change finds its watchers without scanning every subscription.
+    private readonly ConcurrentDictionary<string, Subscription[]> _byAor = new(StringComparer.Ordinal);
+    private readonly Lock _indexLock = new();
     private bool _disposed;
 
     /// <summary>Creates the notifier and starts following the registrar's location service.</summary>
@@ -173,6 +176,10 @@ public sealed partial class SipRegEventNotifier : ISipRequestHandler, IAsyncDisp
         }
         var subscription = new Subscription(dialog, aor, source, connectionId);
         _subscriptions[dialog.Id] = subscription;
+        lock (_indexLock)
+        {
+            _byAor[aor] = _byAor.TryGetValue(aor, out var watchers) ? [.. watchers, subscription] : [subscription];
+        }
         subscription.SetExpiry(expires, this);
         Log.Subscribed(_logger, aor, dialog.CallId, expires);
         return (response, subscription);
@@ -242,11 +249,11 @@ public sealed partial class SipRegEventNotifier : ISipRequestHandler, IAsyncDisp
 
     private void OnBindingsChanged(object? sender, SipBindingsChangedEventArgs e)
     {
-        foreach (var pair in _subscriptions)
+        if (_byAor.TryGetValue(e.AddressOfRecord, out var watchers))
         {
-            if (string.Equals(pair.Value.Aor, e.AddressOfRecord, StringComparison.Ordinal))
+            foreach (var s in watchers)
             {
-                pair.Value.Enqueue(e.Changes, this);
+                s.Enqueue(e.Changes, this);
             }
         }
     }
@@ -310,6 +317,21 @@ public sealed partial class SipRegEventNotifier : ISipRequestHandler, IAsyncDisp
     {
         if (_subscriptions.TryRemove(new KeyValuePair<SipDialogId, Subscription>(s.Dialog.Id, s)))
         {
+            lock (_indexLock)
+            {
+                if (_byAor.TryGetValue(s.Aor, out var watchers))
+                {
+                    var rest = Array.FindAll(watchers, w => !ReferenceEquals(w, s));
+                    if (rest.Length == 0)
+                    {
+                        _byAor.TryRemove(s.Aor, out _);
+                    }
+                    else
+                    {
+                        _byAor[s.Aor] = rest;
+                    }
+                }
+            }
             s.Stop();
             Log.Ended(_logger, s.Aor, why);
         }
@@ -327,6 +349,7 @@ public sealed partial class SipRegEventNotifier : ISipRequestHandler, IAsyncDisp
                 pair.Value.Stop();
             }
             _subscriptions.Clear();
+            _byAor.Clear();
         }
         return ValueTask.CompletedTask;
     }
