@@ -123,7 +123,7 @@ public sealed class SipBinding
     /// <summary>A feature-tag or other header parameter of the contact (case-insensitive); empty for a flag, null when absent.</summary>
     public string? GetParameter(string name) => FeatureParameters.Length == 0 ? null : SipParameterList.FromText(FeatureParameters).Get(name);
 
-    /// <summary>A stable short identifier of the binding within its AoR (the reginfo contact id, RFC 3680 §5.4).</summary>
+    /// <summary>A stable short identifier of the binding within its AoR (the reginfo contact id, RFC 3680 §4.7.1).</summary>
     public string Id
     {
         get
@@ -183,7 +183,7 @@ public sealed class SipBinding
     public override string ToString() => $"{AddressOfRecord} -> {Contact} until {ExpiresAt:O}";
 }
 
-/// <summary>What happened to a binding (the contact <c>event</c> values of RFC 3680 §5.4).</summary>
+/// <summary>What happened to a binding (the contact <c>event</c> values of RFC 3680 §4.7.1).</summary>
 public enum SipBindingEvent : byte
 {
     /// <summary>Created by a REGISTER (<c>registered</c>).</summary>
@@ -210,7 +210,7 @@ public readonly record struct SipBindingChange(SipBinding Binding, SipBindingEve
     /// <summary>True when the change removed the binding.</summary>
     public bool IsRemoval => Event is SipBindingEvent.Expired or SipBindingEvent.Deactivated or SipBindingEvent.Unregistered;
 
-    /// <summary>The RFC 3680 §5.4 event name.</summary>
+    /// <summary>The RFC 3680 §4.7.1 event name.</summary>
     public string EventName => Event switch
     {
         SipBindingEvent.Registered => "registered",

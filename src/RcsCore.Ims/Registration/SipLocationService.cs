@@ -320,7 +320,7 @@ public sealed partial class SipLocationService : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Adds a binding administratively (reported as <c>created</c>, RFC 3680 §5.4), replacing one with the same contact.</summary>
+    /// <summary>Adds a binding administratively (reported as <c>created</c>, RFC 3680 §4.7.1), replacing one with the same contact.</summary>
     public async ValueTask AddAsync(SipBinding binding, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(binding);
@@ -349,7 +349,7 @@ public sealed partial class SipLocationService : IAsyncDisposable
 
     /// <summary>
     /// Removes every binding of an AoR, reporting <paramref name="reason"/> (<see cref="SipBindingEvent.Deactivated"/>
-    /// for a network-initiated deregistration, RFC 3680 §5.4). Returns how many were removed.
+    /// for a network-initiated deregistration, RFC 3680 §4.7.1). Returns how many were removed.
     /// </summary>
     public async ValueTask<int> RemoveAllAsync(string addressOfRecord, SipBindingEvent reason = SipBindingEvent.Deactivated, CancellationToken ct = default)
     {

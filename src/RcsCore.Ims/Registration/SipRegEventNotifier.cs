@@ -14,7 +14,7 @@ namespace RcsCore.Ims.Registration;
 /// <summary>Settings of a <see cref="SipRegEventNotifier"/>.</summary>
 public sealed class SipRegEventOptions
 {
-    /// <summary>The subscription duration when SUBSCRIBE has no Expires (RFC 3680 §4.1: 3761 s).</summary>
+    /// <summary>The subscription duration when SUBSCRIBE has no Expires (RFC 3680 §4.4: 3761 s).</summary>
     public TimeSpan DefaultExpires { get; init; } = TimeSpan.FromSeconds(3761);
 
     /// <summary>The shortest non-zero duration accepted; shorter gets 423 (RFC 6665 §4.2.1.1).</summary>
@@ -24,7 +24,7 @@ public sealed class SipRegEventOptions
     public TimeSpan MaxExpires { get; init; } = TimeSpan.FromHours(2);
 
     /// <summary>
-    /// Whether the subscriber (the SUBSCRIBE) may watch the AoR (RFC 3680 §6); null allows the user itself: a From
+    /// Whether the subscriber (the SUBSCRIBE) may watch the AoR (RFC 3680 §4.6); null allows the user itself: a From
     /// AoR that is the watched AoR or another IMPU of the same subscriber.
     /// </summary>
     public Func<SipRequest, string, bool>? Authorize { get; init; }
@@ -107,7 +107,7 @@ public sealed partial class SipRegEventNotifier : ISipRequestHandler, IAsyncDisp
         await respond(response, ct).ConfigureAwait(false);
         if (subscription is not null)
         {
-            // RFC 6665 §4.2.1.2: a NOTIFY right after the 2xx, with the full state (RFC 3680 §5.2 version 0 first).
+            // RFC 6665 §4.2.1.2: a NOTIFY right after the 2xx, with the full state (RFC 3680 §5.1 version 0 first).
             subscription.Enqueue([], this);
         }
     }
@@ -135,7 +135,7 @@ public sealed partial class SipRegEventNotifier : ISipRequestHandler, IAsyncDisp
         {
             return (Refresh(request, expires), null);
         }
-        // RFC 3680 §4.1: the Request-URI is the AoR whose registrations are watched.
+        // RFC 3680 §4.6: the Request-URI is the AoR whose registrations are watched.
         var target = request.RequestUri;
         if (!_registrar.IsLocalDomain(target))
         {
@@ -151,12 +151,12 @@ public sealed partial class SipRegEventNotifier : ISipRequestHandler, IAsyncDisp
                 return (Reply(request, 404), null);
             }
         }
-        // RFC 3680 §6: only authorised watchers.
+        // RFC 3680 §4.6: only authorised watchers.
         if (!(_options.Authorize?.Invoke(request, aor) ?? IsSelf(request, aor, owner)))
         {
             return (Reply(request, 403), null);
         }
-        // RFC 3680 §4: the package body is application/reginfo+xml; an Accept without it gets 406.
+        // RFC 3680 §4.5: the package body is application/reginfo+xml; an Accept without it gets 406.
         if (request.GetHeader(SipHeaderName.Accept) is { } accept && !AcceptsRegInfo(accept))
         {
             return (Reply(request, 406, null, b => b.AddHeader(SipHeaderName.Accept, SipRegInfo.ContentType)), null);

@@ -4,7 +4,7 @@ using System.Xml;
 
 namespace RcsCore.Ims.Registration;
 
-/// <summary>The registration state of an AoR in a reginfo document (RFC 3680 §5.3).</summary>
+/// <summary>The registration state of an AoR in a reginfo document (RFC 3680 §5.1).</summary>
 public enum SipRegInfoState : byte
 {
     /// <summary>No contact has been registered yet (<c>init</c>).</summary>
@@ -21,16 +21,16 @@ public static class SipRegInfo
     /// <summary>The MIME type (RFC 3680 §5).</summary>
     public const string ContentType = "application/reginfo+xml";
 
-    /// <summary>The XML namespace (RFC 3680 §5.4).</summary>
+    /// <summary>The XML namespace (RFC 3680 §5.3).</summary>
     public const string Namespace = "urn:ietf:params:xml:ns:reginfo";
 
     /// <summary>
-    /// Writes a full-state document (RFC 3680 §5.2 state="full") for one AoR: every active binding as an active
+    /// Writes a full-state document (RFC 3680 §5.1 state="full") for one AoR: every active binding as an active
     /// contact (event from <paramref name="changes"/> when it just changed, else <c>registered</c>), and the bindings
     /// <paramref name="changes"/> removed as terminated contacts with their event (expired, deactivated, unregistered).
     /// </summary>
     /// <param name="addressOfRecord">The AoR.</param>
-    /// <param name="version">The document version: 0 for the first document of a subscription, then +1 each (RFC 3680 §5.2).</param>
+    /// <param name="version">The document version: 0 for the first document of a subscription, then +1 each (RFC 3680 §5.1).</param>
     /// <param name="current">The active bindings.</param>
     /// <param name="changes">What changed since the previous document (may be empty).</param>
     /// <param name="now">The time for the expires attributes.</param>
@@ -102,7 +102,7 @@ public static class SipRegInfo
         return SipRegInfoState.Init;
     }
 
-    // RFC 3680 §5.4: contact with id, state, event, expires, q, callid, cseq; the URI; +sip.instance as unknown-param.
+    // RFC 3680 §5.1: contact with id, state, event, expires, q, callid, cseq; the URI; +sip.instance as unknown-param.
     private static void WriteContact(XmlWriter xml, SipBinding b, string state, string ev, uint? expires)
     {
         xml.WriteStartElement("contact", Namespace);

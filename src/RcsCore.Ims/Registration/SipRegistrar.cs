@@ -263,7 +263,7 @@ public sealed partial class SipRegistrar : ISipRequestHandler
 
     /// <summary>
     /// Network-initiated deregistration (3GPP TS 24.229 §5.4.1.5): removes every binding of the AoR, reported as
-    /// <c>deactivated</c> (RFC 3680 §5.4) so reg event subscribers are notified. Returns how many were removed.
+    /// <c>deactivated</c> (RFC 3680 §4.7.1) so reg event subscribers are notified. Returns how many were removed.
     /// </summary>
     public ValueTask<int> DeregisterAsync(string addressOfRecord, CancellationToken ct = default) =>
         _locations.RemoveAllAsync(addressOfRecord, SipBindingEvent.Deactivated, ct);
