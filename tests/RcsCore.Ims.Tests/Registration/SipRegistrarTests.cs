@@ -261,3 +261,40 @@ public sealed class SipRegistrarTests
         Assert.Equal(SipBindingEvent.Deactivated, Assert.Single(last!.Changes).Event);
     }
 }
+
+/// <summary>The registrar as the REGISTER handler of a <see cref="RcsCore.Sip.UserAgent.SipUserAgent"/>.</summary>
+public sealed class SipRegistrarUserAgentTests
+{
+    private sealed class CapturingSender : RcsCore.Sip.Transport.ISipMessageSender
+    {
+        public System.Threading.Channels.Channel<SipMessage> Sent { get; } = System.Threading.Channels.Channel.CreateUnbounded<SipMessage>();
+
+        public ValueTask SendAsync(SipMessage message, RcsCore.Sip.Transport.SipEndPoint destination, long connectionId = 0, CancellationToken ct = default)
+        {
+            Sent.Writer.TryWrite(message);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task RegisterThroughTheUserAgentCore()
+    {
+        await using var kit = new RegistrarTestKit();
+        var sender = new CapturingSender();
+        var local = new RcsCore.Sip.Transport.SipEndPoint(RcsCore.Sip.Transport.SipTransportProtocol.Udp, new System.Net.IPEndPoint(System.Net.IPAddress.Parse("192.0.2.100"), 5060));
+        using var ua = new RcsCore.Sip.UserAgent.SipUserAgent(sender, new RcsCore.Sip.UserAgent.SipUserAgentOptions
+        {
+            LocalIdentity = new SipNameAddress(SipUri.Parse("sip:registrar@example.com")),
+            SentBy = _ => new RcsCore.Sip.UserAgent.SipHostPort("192.0.2.100", 5060),
+            Supported = ["path", "gruu", "outbound"],
+        });
+        ua.Handle("REGISTER", kit.Registrar);
+        var register = new UeRegister().Build(extraHeaders: ["Supported: path", "Path: <sip:pcscf.example.com;lr>"]);
+        await ua.Transactions.OnMessageAsync(new RcsCore.Sip.Transport.SipInboundMessage(register, RegistrarTestKit.Ue, local, 0), TestContext.Current.CancellationToken);
+        var response = Assert.IsType<SipResponse>(await sender.Sent.Reader.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+        Assert.Equal(200, response.StatusCode);
+        Assert.Single(response.Contacts);
+        Assert.Equal("<sip:pcscf.example.com;lr>", response.GetHeader(SipHeaderName.Path));
+        Assert.Equal(RegistrarTestKit.Ue, Assert.Single(await kit.Locations.LookupAsync("sip:alice@example.com")).Source);
+    }
+}
