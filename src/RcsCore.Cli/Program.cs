@@ -17,7 +17,7 @@ internal static class Program
         root.Subcommands.Add(ParseCommand.Create(stdout));
         root.Subcommands.Add(DemoCommand.Create(stdout));
         root.Subcommands.Add(ServeCommand.Create());
-        _ = stderr;
+        root.Subcommands.Add(UserCommand.Create(stdout, stderr));
         return root;
     }
 }

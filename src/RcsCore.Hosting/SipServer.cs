@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using RcsCore.Hosting.Storage;
+using RcsCore.Ims.Registration;
 using RcsCore.Parsing.Sip;
 using RcsCore.Sip.Messages;
 using RcsCore.Sip.Proxy;
@@ -9,9 +11,12 @@ using RcsCore.Sip.Transport;
 namespace RcsCore.Hosting;
 
 /// <summary>
-/// A SIP server a host runs: transport (UDP/TCP/TLS), transaction layer, a stateful proxy with a location service for
-/// users, and a small UAS for requests addressed to the server itself (OPTIONS → 200 with Allow/Accept/Supported,
-/// RFC 3261 §11.2; unknown methods → 405 with Allow, §8.2.1; requests for dialogs it does not have → 481, §12.2.2).
+/// A SIP server a host runs: transport (UDP/TCP/TLS), transaction layer, a registrar with its location service
+/// (RFC 3261 §10.3; REGISTER for its domains) and reg event package (RFC 3680; SUBSCRIBE with Event: reg), a stateful
+/// proxy routing by registered bindings then static routes, and a small UAS for requests addressed to the server
+/// itself (OPTIONS → 200 with Allow/Accept/Supported, RFC 3261 §11.2; unknown methods → 405 with Allow, §8.2.1;
+/// requests for dialogs it does not have → 481, §12.2.2). With a data directory, subscribers and bindings live in
+/// the embedded store and REGISTER must authenticate (Digest or IMS AKA).
 /// </summary>
 public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
 {
@@ -23,6 +28,9 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
     private readonly SipTransportLayer _transport;
     private readonly SipTransactionLayer _transactions;
     private readonly SipProxyCore _proxy;
+    private readonly RcsDatabase? _database;
+    private readonly SipAkaRegistrarAuthenticator? _aka;
+    private readonly SipLocationRouter _locationRouter;
     private System.Security.Cryptography.X509Certificates.X509Certificate2? _ownedCertificate;
 
     /// <summary>Creates the server; call <see cref="StartAsync"/> to bind.</summary>
@@ -45,16 +53,66 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         {
             Router.Set(user, contacts.Select(SipUri.Parse));
         }
+
+        // The embedded store: subscribers and write-through bindings (<data>/rcscore.db).
+        IBindingStore bindings;
+        var subscribers = options.Subscribers;
+        if (options.DataDirectory is { } dir)
+        {
+            _database = RcsDatabase.Open(dir);
+            subscribers ??= new SqliteSubscriberStore(_database);
+            bindings = SqliteBindingStore.Open(_database);
+        }
+        else
+        {
+            bindings = new InMemoryBindingStore();
+        }
+        Subscribers = subscribers;
+        Locations = new SipLocationService(bindings, options.Registration, options.TimeProvider, loggerFactory.CreateLogger<SipLocationService>());
+        ISipRegistrarAuthenticator? authenticator = null;
+        if (subscribers is not null)
+        {
+            _aka = new SipAkaRegistrarAuthenticator(subscribers, new SipAkaAuthenticatorOptions { Realm = options.Realm }, options.TimeProvider,
+                loggerFactory.CreateLogger<SipAkaRegistrarAuthenticator>());
+            authenticator = new SipSubscriberAuthenticator(subscribers,
+                new SipDigestRegistrarAuthenticator(subscribers, new SipDigestAuthenticatorOptions { Realm = options.Realm }, options.TimeProvider,
+                    loggerFactory.CreateLogger<SipDigestRegistrarAuthenticator>()),
+                _aka, options.Realm);
+        }
+        Registrar = new SipRegistrar(Locations, new SipRegistrarOptions
+        {
+            IsLocalDomain = IsOurDomain,
+            ServiceRoute = [.. options.ServiceRoute],
+            ServerName = options.ServerName,
+        }, authenticator, subscribers, loggerFactory.CreateLogger<SipRegistrar>());
+        RegEvents = new SipRegEventNotifier(Registrar, new RequestSender(this), subscribers, new SipRegEventOptions { ServerName = options.ServerName },
+            loggerFactory.CreateLogger<SipRegEventNotifier>());
+        _locationRouter = new SipLocationRouter(Registrar, Router, options.Domains, subscribers);
         ISipTargetResolver resolver = options.UseDns
             ? new CompositeSipTargetResolver(new StaticSipTargetResolver(), new DnsSipTargetResolver(new DnsClient.LookupClient(), null, loggerFactory.CreateLogger<DnsSipTargetResolver>()))
             : new StaticSipTargetResolver();
-        _proxy = new SipProxyCore(_transactions, _transport, resolver, Router,
+        _proxy = new SipProxyCore(_transactions, _transport, resolver, _locationRouter,
             new SipProxyOptions { Domains = options.Domains, LocalEndPoint = p => _transport.GetLocalEndPoint(p) },
             loggerFactory.CreateLogger<SipProxyCore>());
     }
 
-    /// <summary>The location service (static routes now; the registrar adds bindings).</summary>
+    /// <summary>Static routes: user part → contacts, used when a user has no registered binding.</summary>
     public StaticLocationRouter Router { get; }
+
+    /// <summary>The registrar (RFC 3261 §10.3): REGISTER for the server's domains.</summary>
+    public SipRegistrar Registrar { get; }
+
+    /// <summary>The location service behind the registrar and the proxy.</summary>
+    public SipLocationService Locations { get; }
+
+    /// <summary>The reg event package notifier (RFC 3680).</summary>
+    public SipRegEventNotifier RegEvents { get; }
+
+    /// <summary>The subscribers REGISTER is authenticated against; null when registration is open.</summary>
+    public ISubscriberStore? Subscribers { get; }
+
+    /// <summary>The embedded store; null without a data directory.</summary>
+    public RcsDatabase? Database => _database;
 
     /// <summary>The bound endpoints (real ports after binding port 0).</summary>
     public IReadOnlyList<SipEndPoint> LocalEndPoints => _transport.LocalEndPoints;
@@ -69,6 +127,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         {
             Directory.CreateDirectory(dir);
         }
+        await Locations.StartAsync(ct).ConfigureAwait(false);
         await _transport.StartAsync(ct).ConfigureAwait(false);
         foreach (var ep in _transport.LocalEndPoints)
         {
@@ -76,8 +135,11 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         }
     }
 
+    /// <summary>True for the server's domains and for its own addresses (RFC 3261 §10.3 step 1, §16.4).</summary>
+    private bool IsOurDomain(SipUri uri) => _proxy.IsLocalDomain(uri) || (uri.User is null && _proxy.IsThisProxy(uri));
+
     /// <summary>True when the request is for the server itself rather than for a user it routes to.</summary>
-    private bool IsForServer(SipRequest request)
+    private async ValueTask<bool> IsForServerAsync(SipRequest request, CancellationToken ct)
     {
         var uri = request.RequestUri;
         if (uri.Scheme is not (SipUriScheme.Sip or SipUriScheme.Sips))
@@ -89,13 +151,27 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
             return true;
         }
         // OPTIONS for a user the location service does not know is answered by the server (capabilities of the server).
-        return request.Method == "OPTIONS" && _proxy.IsLocalDomain(uri) && !Router.Contains(uri.User);
+        return request.Method == "OPTIONS" && _proxy.IsLocalDomain(uri) && !await _locationRouter.ContainsAsync(uri, ct).ConfigureAwait(false);
     }
 
     async ValueTask ISipTransactionUser.OnRequestAsync(SipServerTransaction transaction, CancellationToken ct)
     {
         var request = transaction.Request;
-        if (IsForServer(request) && request.Method != "CANCEL")
+        if (Registrar.IsResponsibleFor(request))
+        {
+            // RFC 3261 §10.3: REGISTER for one of our domains is the registrar's.
+            var response = await Registrar.ProcessAsync(request, transaction.Remote, transaction.Inbound.ConnectionId, ct).ConfigureAwait(false);
+            await transaction.SendResponseAsync(response, ct).ConfigureAwait(false);
+            return;
+        }
+        if (RegEvents.IsRegEventSubscribe(request) && (request.To?.Tag is not null || IsOurDomain(request.RequestUri)))
+        {
+            // RFC 3680: the registrar is the notifier of its AoRs' reg event.
+            await RegEvents.ProcessAsync(request, transaction.Remote, transaction.Inbound.ConnectionId,
+                async (r, c) => await transaction.SendResponseAsync(r, c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            return;
+        }
+        if (request.Method != "CANCEL" && await IsForServerAsync(request, ct).ConfigureAwait(false))
         {
             await AnswerLocallyAsync(transaction, ct).ConfigureAwait(false);
             return;
@@ -155,9 +231,52 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await RegEvents.DisposeAsync().ConfigureAwait(false);
+        await Locations.DisposeAsync().ConfigureAwait(false);
         _transactions.Dispose();
         await _transport.DisposeAsync().ConfigureAwait(false);
+        _aka?.Dispose();
+        _database?.Dispose();
         _ownedCertificate?.Dispose();
+    }
+
+    /// <summary>Sends the server's own requests (reg event NOTIFYs) through its transaction layer.</summary>
+    private sealed class RequestSender(SipServer server) : ISipRequestSender
+    {
+        public SipViaHeader CreateVia(SipEndPoint destination)
+        {
+            var local = SentBy(destination);
+            return new SipViaHeader(destination.ViaTransport, local.Host, local.Port,
+                [new KeyValuePair<string, string?>("branch", SipIds.NewBranch()), new KeyValuePair<string, string?>("rport", null)]);
+        }
+
+        public SipUri LocalContact(SipEndPoint destination)
+        {
+            var local = SentBy(destination);
+            string? transport = destination.Protocol switch
+            {
+                SipTransportProtocol.Tcp => "tcp",
+                SipTransportProtocol.Tls => "tls",
+                _ => null,
+            };
+            return SipUri.Create(null, local.Host, local.Port, secure: false, transport: transport);
+        }
+
+        public Task<SipResponse> SendAsync(SipRequest request, SipEndPoint destination, long connectionId = 0, CancellationToken ct = default)
+        {
+            var tx = server._transactions.StartClientTransaction(request, destination, null, connectionId);
+            return ct.CanBeCanceled ? tx.FinalResponse.WaitAsync(ct) : tx.FinalResponse;
+        }
+
+        private (string Host, int Port) SentBy(SipEndPoint destination)
+        {
+            var local = server._transport.GetLocalEndPoint(destination.Protocol, destination.Address.AddressFamily)
+                ?? server._transport.GetLocalEndPoint(destination.Protocol)
+                ?? throw new InvalidOperationException($"No {destination.ViaTransport} listener.");
+            var address = local.Address.Address;
+            string host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString();
+            return (host, local.Address.Port);
+        }
     }
 
     private static partial class Log

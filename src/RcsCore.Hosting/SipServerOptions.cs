@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using RcsCore.Ims.Registration;
 using RcsCore.Sip.Transactions;
 using RcsCore.Sip.Transport;
 
@@ -39,6 +40,27 @@ public sealed class SipServerOptions
     /// </summary>
     public bool UseDns { get; init; }
 
-    /// <summary>Data directory for the embedded store (created when missing).</summary>
+    /// <summary>
+    /// Data directory for the embedded store (created when missing): subscribers and bindings live in
+    /// <c>&lt;data&gt;/rcscore.db</c>, so registrations survive a restart, and REGISTER must authenticate.
+    /// </summary>
     public string? DataDirectory { get; init; }
+
+    /// <summary>
+    /// Subscribers to authenticate REGISTER against (Digest or IMS AKA per subscriber); overrides the store of
+    /// <see cref="DataDirectory"/>. With neither, the registrar accepts any REGISTER for an AoR of <see cref="Domains"/>.
+    /// </summary>
+    public ISubscriberStore? Subscribers { get; init; }
+
+    /// <summary>The authentication realm; null for the domain of the registering AoR.</summary>
+    public string? Realm { get; init; }
+
+    /// <summary>Service-Route values the registrar returns (RFC 3608 §6).</summary>
+    public IList<string> ServiceRoute { get; init; } = [];
+
+    /// <summary>Expiry limits of registrations (RFC 3261 §10.3 step 7).</summary>
+    public SipLocationServiceOptions Registration { get; init; } = new();
+
+    /// <summary>The clock of the registrar, the reg event package and the nonces (tests pass a fake one).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

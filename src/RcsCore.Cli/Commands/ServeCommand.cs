@@ -9,8 +9,9 @@ using RcsCore.Sip.Transport;
 namespace RcsCore.Cli.Commands;
 
 /// <summary>
-/// <c>rcs serve</c>: runs the SIP server (proxy + location service + a UAS for itself) until Ctrl+C or SIGTERM,
-/// then shuts down gracefully. Listeners default to UDP and TCP on 127.0.0.1:5060.
+/// <c>rcs serve</c>: runs the SIP server (registrar + reg event + proxy + location service + a UAS for itself) until
+/// Ctrl+C or SIGTERM, then shuts down gracefully. Listeners default to UDP and TCP on 127.0.0.1:5060. With
+/// <c>--data DIR</c> subscribers (<c>rcs user add</c>) and registrations live in DIR/rcscore.db.
 /// </summary>
 internal static class ServeCommand
 {
@@ -19,7 +20,7 @@ internal static class ServeCommand
         var listen = new Option<string[]>("--listen") { Description = "Listener as transport:address:port (udp, tcp, tls), e.g. udp:127.0.0.1:5060 or tcp:[::1]:5060. Repeatable.", AllowMultipleArgumentsPerToken = true };
         var route = new Option<string[]>("--route") { Description = "Static location user=sip:uri (repeatable), e.g. bob=sip:bob@127.0.0.1:5070.", AllowMultipleArgumentsPerToken = true };
         var domain = new Option<string[]>("--domain") { Description = "Domain name the server is responsible for (repeatable; its own address:port always counts).", AllowMultipleArgumentsPerToken = true };
-        var data = new Option<string?>("--data") { Description = "Data directory for the embedded store." };
+        var data = new Option<string?>("--data") { Description = "Data directory of the embedded store (subscribers from rcs user add, registrations); REGISTER then needs authentication." };
         var dns = new Option<bool>("--dns") { Description = "Resolve host names with DNS (RFC 3263 NAPTR/SRV/A/AAAA) after the static routes." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Information };
         var cmd = new Command("serve", "Run the RcsCore SIP server until Ctrl+C / SIGTERM.");

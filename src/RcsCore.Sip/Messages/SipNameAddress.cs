@@ -102,7 +102,8 @@ public sealed class SipNameAddress
         return true;
     }
 
-    private static readonly SipUri s_wildcardUri = SipUri.Parse("sip:*");
+    // "*" is not a URI (RFC 3261 §20.10): the wildcard carries a placeholder in the reserved .invalid domain (RFC 2606).
+    private static readonly SipUri s_wildcardUri = SipUri.Parse("sip:wildcard.invalid");
 
     /// <summary>Writes the canonical name-addr form: <c>"Display" &lt;uri&gt;;param=value</c>.</summary>
     public override string ToString()

@@ -139,4 +139,16 @@ public class BuilderTests
         Assert.Equal(["z9hG4bK776asdhds", "z9hG4bKproxy1"], upstream.Vias.Select(v => v.Branch));
         Assert.Equal(response.To!.Tag, upstream.To!.Tag);
     }
+
+    [Fact]
+    public void WildcardContactParses()
+    {
+        // RFC 3261 §10.2.2: "Contact: *" removes all bindings; it must parse to a wildcard value.
+        Assert.True(SipNameAddress.TryParse("*", out var star));
+        Assert.True(star.IsWildcard);
+        Assert.Equal("*", star.ToString());
+        var list = new List<SipNameAddress>();
+        Assert.True(SipNameAddress.TryParseList("*"u8, list));
+        Assert.True(Assert.Single(list).IsWildcard);
+    }
 }
