@@ -75,7 +75,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
             _aka = new SipAkaRegistrarAuthenticator(subscribers, new SipAkaAuthenticatorOptions { Realm = options.Realm }, options.TimeProvider,
                 loggerFactory.CreateLogger<SipAkaRegistrarAuthenticator>());
             authenticator = new SipSubscriberAuthenticator(subscribers,
-                new SipDigestRegistrarAuthenticator(subscribers, new SipDigestAuthenticatorOptions { Realm = options.Realm }, options.TimeProvider,
+                new SipDigestRegistrarAuthenticator(subscribers, options.DigestAlgorithms is { Count: > 0 } algorithms ? new SipDigestAuthenticatorOptions { Realm = options.Realm, Algorithms = algorithms } : new SipDigestAuthenticatorOptions { Realm = options.Realm }, options.TimeProvider,
                     loggerFactory.CreateLogger<SipDigestRegistrarAuthenticator>()),
                 _aka, options.Realm);
         }

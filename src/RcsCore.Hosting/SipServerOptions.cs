@@ -41,6 +41,12 @@ public sealed class SipServerOptions
     public bool UseDns { get; init; }
 
     /// <summary>
+    /// Digest algorithms the registrar offers, one WWW-Authenticate each, in order of preference (RFC 8760 §2.4);
+    /// null for the default (SHA-256, then MD5). Peers that only do MD5 (SIPp 3.6) need MD5 listed first or alone.
+    /// </summary>
+    public IReadOnlyList<RcsCore.Ims.Authentication.SipDigestAlgorithm>? DigestAlgorithms { get; init; }
+
+    /// <summary>
     /// Data directory for the embedded store (created when missing): subscribers and bindings live in
     /// <c>&lt;data&gt;/rcscore.db</c>, so registrations survive a restart, and REGISTER must authenticate.
     /// </summary>

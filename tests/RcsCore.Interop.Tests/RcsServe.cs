@@ -15,9 +15,10 @@ internal sealed class RcsServe : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<RcsServe> StartAsync(params string[] extraArgs)
+    public static Task<RcsServe> StartAsync(params string[] extraArgs) => StartAsync(Sipp.FreePort(tcp: true), extraArgs);
+
+    public static async Task<RcsServe> StartAsync(int port, params string[] extraArgs)
     {
-        int port = Sipp.FreePort(tcp: true);
         var dll = Path.Combine(AppContext.BaseDirectory, "rcs.dll");
         var args = new List<string> { dll, "serve", "--listen", $"udp:127.0.0.1:{port}", $"tcp:127.0.0.1:{port}", "--log-level", "Information" };
         args.AddRange(extraArgs);

@@ -21,6 +21,7 @@ internal static class ServeCommand
         var route = new Option<string[]>("--route") { Description = "Static location user=sip:uri (repeatable), e.g. bob=sip:bob@127.0.0.1:5070.", AllowMultipleArgumentsPerToken = true };
         var domain = new Option<string[]>("--domain") { Description = "Domain name the server is responsible for (repeatable; its own address:port always counts).", AllowMultipleArgumentsPerToken = true };
         var data = new Option<string?>("--data") { Description = "Data directory of the embedded store (subscribers from rcs user add, registrations); REGISTER then needs authentication." };
+        var digest = new Option<string[]>("--digest-algorithms") { Description = "Digest algorithms the registrar offers, in order (MD5, SHA-256, SHA-512-256); default SHA-256 MD5.", AllowMultipleArgumentsPerToken = true };
         var dns = new Option<bool>("--dns") { Description = "Resolve host names with DNS (RFC 3263 NAPTR/SRV/A/AAAA) after the static routes." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Information };
         var cmd = new Command("serve", "Run the RcsCore SIP server until Ctrl+C / SIGTERM.");
@@ -29,13 +30,14 @@ internal static class ServeCommand
         cmd.Options.Add(domain);
         cmd.Options.Add(data);
         cmd.Options.Add(dns);
+        cmd.Options.Add(digest);
         cmd.Options.Add(logLevel);
         cmd.SetAction(async (result, ct) =>
         {
             SipServerOptions options;
             try
             {
-                options = BuildOptions(result.GetValue(listen), result.GetValue(route), result.GetValue(domain), result.GetValue(data), result.GetValue(dns));
+                options = BuildOptions(result.GetValue(listen), result.GetValue(route), result.GetValue(domain), result.GetValue(data), result.GetValue(dns), result.GetValue(digest));
             }
             catch (FormatException e)
             {
@@ -68,7 +70,7 @@ internal static class ServeCommand
         return cmd;
     }
 
-    internal static SipServerOptions BuildOptions(string[]? listen, string[]? routes, string[]? domains, string? data, bool useDns = false)
+    internal static SipServerOptions BuildOptions(string[]? listen, string[]? routes, string[]? domains, string? data, bool useDns = false, string[]? digestAlgorithms = null)
     {
         var endpoints = new List<SipEndPoint>();
         foreach (var l in listen ?? [])
@@ -100,7 +102,17 @@ internal static class ServeCommand
         {
             domainSet.Add(d);
         }
-        return new SipServerOptions { Listen = endpoints, StaticRoutes = table, Domains = domainSet, DataDirectory = data, UseDns = useDns };
+        List<RcsCore.Ims.Authentication.SipDigestAlgorithm>? algorithms = null;
+        foreach (var a in digestAlgorithms ?? [])
+        {
+            var parsed = RcsCore.Ims.Authentication.SipDigestAlgorithms.Parse(a);
+            if (parsed is RcsCore.Ims.Authentication.SipDigestAlgorithm.Unknown or RcsCore.Ims.Authentication.SipDigestAlgorithm.AkaV1Md5 or RcsCore.Ims.Authentication.SipDigestAlgorithm.AkaV2Md5)
+            {
+                throw new FormatException($"--digest-algorithms: '{a}' is not MD5, SHA-256 or SHA-512-256 (or a -sess variant)");
+            }
+            (algorithms ??= []).Add(parsed);
+        }
+        return new SipServerOptions { Listen = endpoints, StaticRoutes = table, Domains = domainSet, DataDirectory = data, UseDns = useDns, DigestAlgorithms = algorithms };
     }
 
     internal static SipEndPoint ParseListen(string text)
