@@ -71,44 +71,9 @@ public static class SipViaParser
             return SipParseError.InvalidVia;
         }
         i = SipChars.SkipLws(s, i);
-        int hs = i;
-        if (i < s.Length && s[i] == (byte)'[')
-        {
-            int close = s[i..].IndexOf((byte)']');
-            if (close < 0)
-            {
-                return SipParseError.InvalidVia;
-            }
-            i += close + 1;
-        }
-        else
-        {
-            while (i < s.Length && SipChars.IsHostChar(s[i]))
-            {
-                i++;
-            }
-        }
-        var host = s[hs..i];
-        if (host.IsEmpty)
+        if (!ReadSentBy(s, ref i, validateIPv6: false, out var host, out int port))
         {
             return SipParseError.InvalidVia;
-        }
-        int port = -1;
-        int k = SipChars.SkipLws(s, i);
-        if (k < s.Length && s[k] == (byte)':')
-        {
-            k = SipChars.SkipLws(s, k + 1);
-            int ps = k;
-            while (k < s.Length && SipChars.IsDigit(s[k]))
-            {
-                k++;
-            }
-            if (!SipChars.TryParseDecimal(s[ps..k], 65535, out ulong p))
-            {
-                return SipParseError.InvalidVia;
-            }
-            port = (int)p;
-            i = k;
         }
         // Parameters run to the next comma outside a quoted string.
         int end = i;
@@ -151,47 +116,10 @@ public static class SipViaParser
             return SipParseError.InvalidVia;
         }
         i = j;
-        int hs = i;
-        if (i < s.Length && s[i] == (byte)'[')
-        {
-            int close = s[i..].IndexOf((byte)']');
-            if (close < 0 || !SipAddress.IsIPv6(s[(i + 1)..(i + close)]))
-            {
-                errorAt = i;
-                return SipParseError.InvalidVia;
-            }
-            i += close + 1;
-        }
-        else
-        {
-            while (i < s.Length && SipChars.IsHostChar(s[i]))
-            {
-                i++;
-            }
-        }
-        var host = s[hs..i];
-        if (host.IsEmpty)
+        if (!ReadSentBy(s, ref i, validateIPv6: true, out var host, out int port))
         {
             errorAt = i;
             return SipParseError.InvalidVia;
-        }
-        int port = -1;
-        int k = SipChars.SkipLws(s, i);
-        if (k < s.Length && s[k] == (byte)':')
-        {
-            k = SipChars.SkipLws(s, k + 1);
-            int ps = k;
-            while (k < s.Length && SipChars.IsDigit(s[k]))
-            {
-                k++;
-            }
-            if (!SipChars.TryParseDecimal(s[ps..k], 65535, out ulong p))
-            {
-                errorAt = ps;
-                return SipParseError.InvalidVia;
-            }
-            port = (int)p;
-            i = k;
         }
         int paramStart = i;
         var perr = SipParameters.ValidateHeaderParams(s, ref i);
@@ -214,6 +142,53 @@ public static class SipViaParser
         }
         pos = i + 1;
         return SipParseError.None;
+    }
+
+    /// <summary>sent-by = host [ COLON port ] (RFC 3261 §20.42), LWS allowed around the colon; false with <paramref name="i"/> at the problem.</summary>
+    private static bool ReadSentBy(ReadOnlySpan<byte> s, scoped ref int i, bool validateIPv6, out ReadOnlySpan<byte> host, out int port)
+    {
+        host = default;
+        port = -1;
+        int hs = i;
+        if (i < s.Length && s[i] == (byte)'[')
+        {
+            int close = s[i..].IndexOf((byte)']');
+            if (close < 0 || (validateIPv6 && !SipAddress.IsIPv6(s[(i + 1)..(i + close)])))
+            {
+                return false;
+            }
+            i += close + 1;
+        }
+        else
+        {
+            while (i < s.Length && SipChars.IsHostChar(s[i]))
+            {
+                i++;
+            }
+        }
+        host = s[hs..i];
+        if (host.IsEmpty)
+        {
+            return false;
+        }
+        int k = SipChars.SkipLws(s, i);
+        if (k < s.Length && s[k] == (byte)':')
+        {
+            k = SipChars.SkipLws(s, k + 1);
+            int ps = k;
+            while (k < s.Length && SipChars.IsDigit(s[k]))
+            {
+                k++;
+            }
+            if (!SipChars.TryParseDecimal(s[ps..k], 65535, out ulong p))
+            {
+                i = ps;
+                return false;
+            }
+            port = (int)p;
+            i = k;
+        }
+        return true;
     }
 
     private static bool ReadToken(ReadOnlySpan<byte> s, scoped ref int i, out ReadOnlySpan<byte> token)
