@@ -175,6 +175,10 @@ public sealed partial class SipProxyCore
         {
             await ForwardAsync(context, decision, CancellationToken.None).ConfigureAwait(false);
         }
+        catch (ObjectDisposedException)
+        {
+            // Shutting down: the transaction layer is gone.
+        }
         catch (Exception e)
         {
             Log.ForwardFailed(_logger, context.Transaction.Method, e);
@@ -229,6 +233,11 @@ public sealed partial class SipProxyCore
                 var done = await Task.WhenAny(pending).ConfigureAwait(false);
                 pending.Remove(done);
                 var (branch, response) = await done.ConfigureAwait(false);
+                if (response is null)
+                {
+                    branch.Done = true;
+                    continue;
+                }
                 await OnFinalResponseAsync(context, branch, response, branches, ct).ConfigureAwait(false);
             }
             if (context.ForwardedFinal)
@@ -346,7 +355,8 @@ public sealed partial class SipProxyCore
         {
             var client = _transactions.StartClientTransaction(forwarded, destination, provisional, connectionId);
             branch.Client = client;
-            branch.Task = client.FinalResponse.ContinueWith(t => (branch, t.Result), ct, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            // A layer being disposed cancels FinalResponse: the branch then simply ends without a response.
+            branch.Task = client.FinalResponse.ContinueWith(t => (branch, t.IsCompletedSuccessfully ? t.Result : null), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             Log.Forwarded(_logger, request.Method, forwarded.RequestUri, destination);
             return branch;
         }
@@ -581,7 +591,7 @@ public sealed partial class SipProxyCore
         public SipRequest Request { get; }
         public SipEndPoint Destination { get; }
         public SipClientTransaction? Client { get; set; }
-        public Task<(Branch, SipResponse)> Task { get; set; } = null!;
+        public Task<(Branch, SipResponse?)> Task { get; set; } = null!;
         public volatile bool Done;
         public volatile bool SawProvisional;
         public volatile bool CancelSent;
