@@ -75,6 +75,16 @@ public abstract class SipMessageBuilder
         return true;
     }
 
+    /// <summary>Replaces the value of the first header field with this name by wire bytes, in place.</summary>
+    internal void ReplaceFirstRaw(SipHeaderName name, ReadOnlySpan<byte> value)
+    {
+        int i = _headers.FindIndex(e => e.Id == name);
+        if (i >= 0)
+        {
+            _headers[i] = new Entry(name, null, null, value.ToArray());
+        }
+    }
+
     /// <summary>Replaces every header field with this name by one value, at the position of the first (or appended).</summary>
     public SipMessageBuilder SetHeader(SipHeaderName name, string value)
     {

@@ -122,17 +122,13 @@ public sealed partial class SipProxyCore
         {
             // The previous hop is a strict router: our Record-Route value is the Request-URI; the real one is the last Route.
             builder.RequestUri = routes[^1].Uri;
-            builder.RemoveHeaders(SipHeaderName.Route);
-            foreach (var r in routes.Take(routes.Count - 1))
-            {
-                builder.AddHeader(SipHeaderName.Route, r.ToString());
-            }
             routes = [.. routes.Take(routes.Count - 1)];
+            SetRoutes(builder, routes);
         }
         if (routes.Count > 0 && IsThisProxy(routes[0].Uri))
         {
-            PopFirstRoute(builder, request);
             routes = [.. routes.Skip(1)];
+            SetRoutes(builder, routes);
         }
 
         // RFC 3261 §16.5: targets. A request still carrying Route, or for a foreign domain, keeps its Request-URI.
@@ -194,15 +190,11 @@ public sealed partial class SipProxyCore
         }
     }
 
-    private static void PopFirstRoute(SipRequestBuilder builder, SipRequest request)
+    /// <summary>Replaces the Route header fields by <paramref name="routes"/> (a line may hold several values, so values, not lines, are kept).</summary>
+    private static void SetRoutes(SipRequestBuilder builder, IEnumerable<SipNameAddress> routes)
     {
-        // A Route header line may hold several values: remove the line and re-add the remaining values in place.
-        int first = request.IndexOf(SipHeaderName.Route, 0);
-        var values = new List<SipNameAddress>();
-        SipNameAddress.TryParseList(request.GetRawValue(first), values);
-        var rest = request.Routes.Skip(1).ToList();
         builder.RemoveHeaders(SipHeaderName.Route);
-        foreach (var r in rest)
+        foreach (var r in routes)
         {
             builder.AddHeader(SipHeaderName.Route, r.ToString());
         }
@@ -464,8 +456,8 @@ public sealed partial class SipProxyCore
         var routes = request.Routes;
         if (routes.Count > 0 && IsThisProxy(routes[0].Uri))
         {
-            PopFirstRoute(builder, request);
             routes = [.. routes.Skip(1)];
+            SetRoutes(builder, routes);
         }
         else if (routes.Count == 0 && IsThisProxy(request.RequestUri))
         {
@@ -539,43 +531,28 @@ public sealed partial class SipProxyCore
         }
     }
 
-    private static SipResponse StripTopVia(SipResponse response)
+    internal static SipResponse StripTopVia(SipResponse response)
     {
         // RFC 3261 §16.7 step 3: remove the topmost Via (ours) before forwarding upstream.
         var b = SipResponseBuilder.FromResponse(response);
-        int first = response.IndexOf(SipHeaderName.Via, 0);
-        var raw = response.GetRawValue(first);
+        var raw = response.GetRawValue(response.IndexOf(SipHeaderName.Via, 0));
         int pos = 0;
         if (SipViaParser.TryParseNext(raw, ref pos, out _, out _) == SipParseError.None && pos < raw.Length)
         {
-            // The first Via line holds several values: keep the rest of the line.
-            b.RemoveHeaders(SipHeaderName.Via);
-            bool firstLine = true;
-            for (int i = first; i >= 0; i = response.IndexOf(SipHeaderName.Via, i + 1))
+            // The first Via line holds several values: keep the rest of that line.
+            var rest = raw[pos..];
+            int skip = 0;
+            while (skip < rest.Length && rest[skip] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
             {
-                var value = firstLine ? Encoding.UTF8.GetString(raw[pos..]).Trim() : response.GetHeaderValue(i);
-                b.InsertHeader(CountBefore(response, i), SipHeaderName.Via, value);
-                firstLine = false;
+                skip++;
             }
+            b.ReplaceFirstRaw(SipHeaderName.Via, rest[skip..]);
         }
         else
         {
             b.RemoveFirst(SipHeaderName.Via);
         }
         return b.Build();
-    }
-
-    private static int CountBefore(SipResponse response, int index)
-    {
-        int n = 0;
-        for (int i = 0; i < index; i++)
-        {
-            if (response.GetHeaderId(i) != SipHeaderName.ContentLength)
-            {
-                n++;
-            }
-        }
-        return n;
     }
 
     private sealed class Branch

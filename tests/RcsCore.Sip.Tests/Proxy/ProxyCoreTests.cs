@@ -236,6 +236,19 @@ public sealed class ProxyCoreTests
         Assert.Empty(received.Routes);
     }
 
+    [Theory]
+    [InlineData("Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKp, SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKu\r\nVia: SIP/2.0/TCP 192.0.2.3;branch=z9hG4bKv\r\n")]
+    [InlineData("Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKp\r\nVia: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKu,\r\n SIP/2.0/TCP 192.0.2.3;branch=z9hG4bKv\r\n")]
+    public void StripTopViaRemovesOnlyTheFirstValue(string vias)
+    {
+        // RFC 3261 §16.7 step 3: only the topmost via-parm goes, wherever the comma-separated values sit.
+        var text = "SIP/2.0 200 OK\r\n" + vias + "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: c@x\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n";
+        Assert.True(SipResponse.TryParse(System.Text.Encoding.ASCII.GetBytes(text), SipFraming.Datagram, out var response).IsSuccess);
+        var stripped = SipProxyCore.StripTopVia(response!);
+        Assert.Equal(["z9hG4bKu", "z9hG4bKv"], stripped.Vias.Select(v => v.Branch));
+        Assert.Equal("c@x", stripped.CallId);
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
