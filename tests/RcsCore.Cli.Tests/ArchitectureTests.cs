@@ -16,7 +16,8 @@ public class ArchitectureTests
         ["RcsCore.Msrp"] = ["RcsCore.Parsing", "RcsCore.Transport"],
         ["RcsCore.Ims"] = ["RcsCore.Sip", "RcsCore.Parsing", "RcsCore.Transport"],
         ["RcsCore.Rcs"] = ["RcsCore.Ims", "RcsCore.Msrp", "RcsCore.Sip", "RcsCore.Parsing", "RcsCore.Transport"],
-        ["RcsCore.Hosting"] = ["RcsCore.Rcs", "RcsCore.Ims", "RcsCore.Msrp", "RcsCore.Sip", "RcsCore.Parsing", "RcsCore.Transport"],
+        ["RcsCore.Pcap"] = ["RcsCore.Sip", "RcsCore.Parsing", "RcsCore.Transport"],
+        ["RcsCore.Hosting"] = ["RcsCore.Rcs", "RcsCore.Pcap", "RcsCore.Ims", "RcsCore.Msrp", "RcsCore.Sip", "RcsCore.Parsing", "RcsCore.Transport"],
     };
 
     [Fact]
