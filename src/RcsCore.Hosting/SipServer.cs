@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using RcsCore.Hosting.Storage;
 using RcsCore.Ims.Registration;
 using RcsCore.Parsing.Sip;
+using RcsCore.Rcs.MessageCentre;
 using RcsCore.Sip.Messages;
 using RcsCore.Sip.Proxy;
 using RcsCore.Sip.Transactions;
@@ -31,6 +32,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
     private readonly RcsDatabase? _database;
     private readonly SipAkaRegistrarAuthenticator? _aka;
     private readonly SipLocationRouter _locationRouter;
+    private readonly SqliteMessageStore? _ownedMessageStore;
     private System.Security.Cryptography.X509Certificates.X509Certificate2? _ownedCertificate;
 
     /// <summary>Creates the server; call <see cref="StartAsync"/> to bind.</summary>
@@ -94,7 +96,17 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         _proxy = new SipProxyCore(_transactions, _transport, resolver, _locationRouter,
             new SipProxyOptions { Domains = options.Domains, LocalEndPoint = p => _transport.GetLocalEndPoint(p) },
             loggerFactory.CreateLogger<SipProxyCore>());
+
+        // The message centre (CPM participating function): pager-mode MESSAGE with store-and-forward.
+        var messageStore = options.MessageStore ?? (_database is not null ? _ownedMessageStore = SqliteMessageStore.Open(_database) : new InMemoryMessageStore());
+        MessageCentre = new MessageCentre(options.MessageCentre, messageStore,
+            new SipMessageRecipientDirectory(_locationRouter, Router, subscribers, options.Domains), _locationRouter, _proxy, new RequestSender(this), resolver,
+            options.MessagingPolicy, options.TimeProvider, loggerFactory.CreateLogger<MessageCentre>());
+        Locations.BindingsChanged += MessageCentre.OnBindingsChanged;
     }
+
+    /// <summary>The message centre: MESSAGE requests for users of the server's domains, store-and-forward, history.</summary>
+    public MessageCentre MessageCentre { get; }
 
     /// <summary>Static routes: user part → contacts, used when a user has no registered binding.</summary>
     public StaticLocationRouter Router { get; }
@@ -128,6 +140,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
             Directory.CreateDirectory(dir);
         }
         await Locations.StartAsync(ct).ConfigureAwait(false);
+        await MessageCentre.StartAsync(ct).ConfigureAwait(false);
         await _transport.StartAsync(ct).ConfigureAwait(false);
         foreach (var ep in _transport.LocalEndPoints)
         {
@@ -171,12 +184,30 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
                 async (r, c) => await transaction.SendResponseAsync(r, c).ConfigureAwait(false), ct).ConfigureAwait(false);
             return;
         }
+        if (request.Method == "MESSAGE" && IsForMessageCentre(request))
+        {
+            // RFC 3428: pager-mode messages for our users go through the message centre (forward or store).
+            await MessageCentre.ProcessAsync(transaction, ct).ConfigureAwait(false);
+            return;
+        }
         if (request.Method != "CANCEL" && await IsForServerAsync(request, ct).ConfigureAwait(false))
         {
             await AnswerLocallyAsync(transaction, ct).ConfigureAwait(false);
             return;
         }
         await _proxy.ProcessRequestAsync(transaction, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>An out-of-dialog MESSAGE for a user of our domains, with no Route left but ours.</summary>
+    private bool IsForMessageCentre(SipRequest request)
+    {
+        var uri = request.RequestUri;
+        if (request.To?.Tag is not null || uri.User is null || uri.Scheme is not (SipUriScheme.Sip or SipUriScheme.Sips) || !_proxy.IsLocalDomain(uri))
+        {
+            return false;
+        }
+        var routes = request.Routes;
+        return routes.Count == 0 || (routes.Count == 1 && _proxy.IsThisProxy(routes[0].Uri));
     }
 
     private async ValueTask AnswerLocallyAsync(SipServerTransaction transaction, CancellationToken ct)
@@ -231,11 +262,17 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        Locations.BindingsChanged -= MessageCentre.OnBindingsChanged;
+        await MessageCentre.DisposeAsync().ConfigureAwait(false);
         await RegEvents.DisposeAsync().ConfigureAwait(false);
         await Locations.DisposeAsync().ConfigureAwait(false);
         _transactions.Dispose();
         await _transport.DisposeAsync().ConfigureAwait(false);
         _aka?.Dispose();
+        if (_ownedMessageStore is not null)
+        {
+            await _ownedMessageStore.DisposeAsync().ConfigureAwait(false);
+        }
         _database?.Dispose();
         _ownedCertificate?.Dispose();
     }

@@ -67,6 +67,18 @@ public sealed class SipServerOptions
     /// <summary>Expiry limits of registrations (RFC 3261 §10.3 step 7).</summary>
     public SipLocationServiceOptions Registration { get; init; } = new();
 
-    /// <summary>The clock of the registrar, the reg event package and the nonces (tests pass a fake one).</summary>
+    /// <summary>The message centre's limits and timers (pager-mode size, expiry of stored messages, retries).</summary>
+    public RcsCore.Rcs.MessageCentre.MessageCentreOptions MessageCentre { get; init; } = new();
+
+    /// <summary>Who may message whom (rate limits, block lists); null allows everything.</summary>
+    public RcsCore.Rcs.MessageCentre.IMessagingPolicy? MessagingPolicy { get; init; }
+
+    /// <summary>
+    /// The message centre's queue and history; null for the embedded store of <see cref="DataDirectory"/> (durable),
+    /// or memory without one.
+    /// </summary>
+    public RcsCore.Rcs.MessageCentre.IMessageStore? MessageStore { get; init; }
+
+    /// <summary>The clock of the registrar, the reg event package, the nonces and the message centre (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -93,7 +93,7 @@ public sealed class RegistrarHostingTests
             // The proxy routes a MESSAGE for the AoR to the registered contact.
             await SendMessageAsync(alice, serverEp, "bob", "hello bob");
             Assert.Equal(["hello bob"], messages);
-            // An unknown user is 404; a known user without binding 480.
+            // An unknown user is 404 (a known user without binding: stored, 202, see below).
             Assert.Equal(404, (await SendMessageAsync(alice, serverEp, "nobody", "?", expectOk: false)).StatusCode);
         }
         finally
@@ -107,9 +107,11 @@ public sealed class RegistrarHostingTests
         await SendMessageAsync(alice, restarted.LocalEndPoints[0], "bob", "after restart");
         Assert.Equal(["hello bob", "after restart"], messages);
 
-        // Deregistration (expires 0) makes the known user unavailable: 480.
+        // Deregistration (expires 0) makes the known user unavailable: the message centre stores the MESSAGE and
+        // answers 202 (RFC 3428 §7).
         await restarted.Registrar.DeregisterAsync("sip:bob@example.test");
-        Assert.Equal(480, (await SendMessageAsync(alice, restarted.LocalEndPoints[0], "bob", "?", expectOk: false)).StatusCode);
+        Assert.Equal(202, (await SendMessageAsync(alice, restarted.LocalEndPoints[0], "bob", "?", expectOk: false)).StatusCode);
+        Assert.Equal(1, restarted.MessageCentre.PendingRecipients);
     }
 
     private static async Task<SipResponse> SendMessageAsync(LoopbackUserAgent from, SipEndPoint server, string user, string text, bool expectOk = true)

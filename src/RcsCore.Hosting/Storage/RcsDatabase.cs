@@ -15,7 +15,7 @@ public sealed class RcsDatabase : IDisposable
     public const string FileName = "rcscore.db";
 
     /// <summary>The schema version this code writes.</summary>
-    public const int CurrentSchemaVersion = 1;
+    public const int CurrentSchemaVersion = 2;
 
     private static readonly string[] s_schemaV1 =
     [
@@ -55,6 +55,33 @@ public sealed class RcsDatabase : IDisposable
         """,
     ];
 
+    // Version 2: the message centre's store-and-forward queue and conversation history (one table; state 0 = pending).
+    private static readonly string[] s_schemaV2 =
+    [
+        """
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            sender TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            conversation TEXT NOT NULL,
+            state INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            completed_at INTEGER,
+            from_header TEXT NOT NULL,
+            to_header TEXT NOT NULL,
+            asserted_identity TEXT,
+            headers TEXT,
+            content_type TEXT NOT NULL,
+            body BLOB NOT NULL,
+            imdn_message_id TEXT,
+            disposition TEXT)
+        """,
+        "CREATE INDEX messages_pending ON messages(recipient, id) WHERE state = 0",
+        "CREATE INDEX messages_expiry ON messages(expires_at) WHERE state = 0",
+        "CREATE INDEX messages_conversation ON messages(conversation, id)",
+    ];
+
     private RcsDatabase(string path, SqliteConnection connection, int version)
     {
         Path = path;
@@ -80,6 +107,28 @@ public sealed class RcsDatabase : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
         Directory.CreateDirectory(dataDirectory);
         var path = System.IO.Path.Combine(dataDirectory, FileName);
+        var connection = Connect(path, fullSync: false);
+        try
+        {
+            int version = Migrate(connection);
+            return new RcsDatabase(path, connection, version);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A further connection to the same file, for a component that writes on its own (the message store). With
+    /// <paramref name="fullSync"/> every commit is fsync'd (synchronous=FULL): durable across a power loss, not only a
+    /// process crash.
+    /// </summary>
+    internal SqliteConnection OpenConnection(bool fullSync) => Connect(Path, fullSync);
+
+    private static SqliteConnection Connect(string path, bool fullSync)
+    {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -93,10 +142,9 @@ public sealed class RcsDatabase : IDisposable
             // WAL: readers (the server) and a writer (rcs user add) work at once; NORMAL sync is durable across a
             // process crash in WAL mode. busy_timeout waits for another process's write instead of failing.
             Execute(connection, "PRAGMA journal_mode=WAL");
-            Execute(connection, "PRAGMA synchronous=NORMAL");
+            Execute(connection, fullSync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
             Execute(connection, "PRAGMA busy_timeout=5000");
-            int version = Migrate(connection);
-            return new RcsDatabase(path, connection, version);
+            return connection;
         }
         catch
         {
@@ -126,6 +174,15 @@ public sealed class RcsDatabase : IDisposable
             }
             Execute(connection, "INSERT INTO schema_version (version) VALUES (1)", tx);
             version = 1;
+        }
+        if (version < 2)
+        {
+            foreach (var sql in s_schemaV2)
+            {
+                Execute(connection, sql, tx);
+            }
+            Execute(connection, "INSERT INTO schema_version (version) VALUES (2)", tx);
+            version = 2;
         }
         tx.Commit();
         return version;

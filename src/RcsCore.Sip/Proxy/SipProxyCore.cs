@@ -88,7 +88,14 @@ public sealed partial class SipProxyCore
     private static readonly SipTransportProtocol[] s_protocols = [SipTransportProtocol.Udp, SipTransportProtocol.Tcp, SipTransportProtocol.Tls];
 
     /// <summary>Proxies a new request received on <paramref name="transaction"/>. Never throws for network outcomes.</summary>
-    public async ValueTask ProcessRequestAsync(SipServerTransaction transaction, CancellationToken ct = default)
+    public ValueTask ProcessRequestAsync(SipServerTransaction transaction, CancellationToken ct = default) => ProcessRequestAsync(transaction, null, ct);
+
+    /// <summary>
+    /// Proxies a new request received on <paramref name="transaction"/>; <paramref name="filter"/> sees the final
+    /// response of the targets (or the router's rejection) before it goes upstream and may replace it. Never throws
+    /// for network outcomes.
+    /// </summary>
+    public async ValueTask ProcessRequestAsync(SipServerTransaction transaction, SipProxyFinalResponseFilter? filter, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         var request = transaction.Request;
@@ -151,11 +158,20 @@ public sealed partial class SipProxyCore
         }
         if (decision.Targets.Count == 0)
         {
-            await transaction.SendResponseAsync(SipResponseBuilder.For(request, decision.RejectStatus, decision.RejectReason).Build(), ct).ConfigureAwait(false);
+            var rejection = SipResponseBuilder.For(request, decision.RejectStatus, decision.RejectReason).Build();
+            if (filter is not null)
+            {
+                if (await filter(rejection, decision.RejectStatus, ct).ConfigureAwait(false) is not { } replaced)
+                {
+                    return;
+                }
+                rejection = replaced;
+            }
+            await transaction.SendResponseAsync(rejection, ct).ConfigureAwait(false);
             return;
         }
 
-        var context = new ProxyContext(transaction, builder);
+        var context = new ProxyContext(transaction, builder, filter);
         if (request.Method == "INVITE")
         {
             _inviteContexts[transaction] = context;
@@ -259,8 +275,22 @@ public sealed partial class SipProxyCore
                 final = StripTopVia(best);
             }
             context.ForwardedFinal = true;
-            await context.Transaction.SendResponseAsync(final, ct).ConfigureAwait(false);
+            await SendFinalAsync(context, final, best?.StatusCode ?? 408, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Sends the final response upstream through the context's filter (which may replace it or answer itself).</summary>
+    private static async ValueTask SendFinalAsync(ProxyContext context, SipResponse response, int branchStatus, CancellationToken ct)
+    {
+        if (context.Filter is { } filter)
+        {
+            if (await filter(response, branchStatus, ct).ConfigureAwait(false) is not { } replaced)
+            {
+                return;
+            }
+            response = replaced;
+        }
+        await context.Transaction.SendResponseAsync(response, ct).ConfigureAwait(false);
     }
 
     private async ValueTask<Branch?> StartBranchAsync(ProxyContext context, SipProxyTarget target, CancellationToken ct)
@@ -385,8 +415,16 @@ public sealed partial class SipProxyCore
         if (status is >= 200 and < 300)
         {
             // §16.7 step 5: a 2xx is forwarded at once (every 2xx of a forked INVITE), and pending branches are cancelled.
+            bool first = !context.ForwardedFinal;
             context.ForwardedFinal = true;
-            await context.Transaction.SendResponseAsync(StripTopVia(response), ct).ConfigureAwait(false);
+            if (first)
+            {
+                await SendFinalAsync(context, StripTopVia(response), status, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await context.Transaction.SendResponseAsync(StripTopVia(response), ct).ConfigureAwait(false);
+            }
             await CancelPendingAsync(siblings, ct).ConfigureAwait(false);
             return;
         }
@@ -579,11 +617,14 @@ public sealed partial class SipProxyCore
     {
         private readonly object _gate = new();
 
-        public ProxyContext(SipServerTransaction transaction, SipRequestBuilder template)
+        public ProxyContext(SipServerTransaction transaction, SipRequestBuilder template, SipProxyFinalResponseFilter? filter)
         {
             Transaction = transaction;
             Template = template;
+            Filter = filter;
         }
+
+        public SipProxyFinalResponseFilter? Filter { get; }
 
         public SipServerTransaction Transaction { get; }
         public SipRequestBuilder Template { get; }

@@ -45,6 +45,20 @@ public sealed class SipProxyDecision
     public static SipProxyDecision Reject(int status, string? reason = null) => new([], status, reason, false);
 }
 
+/// <summary>
+/// Sees the final response of a proxied request before it goes upstream (a message centre answers 202 and stores a
+/// MESSAGE nobody took, RFC 3428 §7). Called once per request, for the first final response: a 2xx, the best
+/// non-2xx after every branch ended (RFC 3261 §16.7), or the router's rejection.
+/// </summary>
+/// <param name="response">The response the proxy would send upstream (its own top Via already removed).</param>
+/// <param name="branchStatus">
+/// The status behind it: the best branch's status before the §16.7 step 6 conversion of 503 to 500, 408 when no
+/// branch answered, or the router's rejection status.
+/// </param>
+/// <param name="ct">Cancellation.</param>
+/// <returns>The response to send instead (or <paramref name="response"/> itself); null when the caller has answered the request.</returns>
+public delegate ValueTask<SipResponse?> SipProxyFinalResponseFilter(SipResponse response, int branchStatus, CancellationToken ct);
+
 /// <summary>Chooses targets for requests to the proxy's own domains (the location service, RFC 3261 §16.5, §10.3).</summary>
 public interface ISipProxyRouter
 {
