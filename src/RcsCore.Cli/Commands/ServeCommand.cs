@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RcsCore.Hosting;
+using RcsCore.Rcs.MessageCentre;
 using RcsCore.Sip.Transport;
 
 namespace RcsCore.Cli.Commands;
@@ -11,7 +12,8 @@ namespace RcsCore.Cli.Commands;
 /// <summary>
 /// <c>rcs serve</c>: runs the SIP server (registrar + reg event + proxy + location service + a UAS for itself) until
 /// Ctrl+C or SIGTERM, then shuts down gracefully. Listeners default to UDP and TCP on 127.0.0.1:5060. With
-/// <c>--data DIR</c> subscribers (<c>rcs user add</c>) and registrations live in DIR/rcscore.db.
+/// <c>--data DIR</c> subscribers (<c>rcs user add</c>), registrations and the message centre's stored messages live in
+/// DIR/rcscore.db.
 /// </summary>
 internal static class ServeCommand
 {
@@ -20,9 +22,11 @@ internal static class ServeCommand
         var listen = new Option<string[]>("--listen") { Description = "Listener as transport:address:port (udp, tcp, tls), e.g. udp:127.0.0.1:5060 or tcp:[::1]:5060. Repeatable.", AllowMultipleArgumentsPerToken = true };
         var route = new Option<string[]>("--route") { Description = "Static location user=sip:uri (repeatable), e.g. bob=sip:bob@127.0.0.1:5070.", AllowMultipleArgumentsPerToken = true };
         var domain = new Option<string[]>("--domain") { Description = "Domain name the server is responsible for (repeatable; its own address:port always counts).", AllowMultipleArgumentsPerToken = true };
-        var data = new Option<string?>("--data") { Description = "Data directory of the embedded store (subscribers from rcs user add, registrations); REGISTER then needs authentication." };
+        var data = new Option<string?>("--data") { Description = "Data directory of the embedded store (subscribers from rcs user add, registrations, stored messages); REGISTER then needs authentication." };
         var digest = new Option<string[]>("--digest-algorithms") { Description = "Digest algorithms the registrar offers, in order (MD5, SHA-256, SHA-512-256); default SHA-256 MD5.", AllowMultipleArgumentsPerToken = true };
         var dns = new Option<bool>("--dns") { Description = "Resolve host names with DNS (RFC 3263 NAPTR/SRV/A/AAAA) after the static routes." };
+        var notifyDirect = new Option<bool>("--notify-direct-delivery") { Description = "Message centre: also send the delivery notification (IMDN) for MESSAGEs delivered at once, not only for stored ones." };
+        var expiry = new Option<TimeSpan?>("--message-expiry") { Description = "Message centre: how long a stored message waits for its recipient (default 7.00:00:00)." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Information };
         var cmd = new Command("serve", "Run the RcsCore SIP server until Ctrl+C / SIGTERM.");
         cmd.Options.Add(listen);
@@ -31,13 +35,16 @@ internal static class ServeCommand
         cmd.Options.Add(data);
         cmd.Options.Add(dns);
         cmd.Options.Add(digest);
+        cmd.Options.Add(notifyDirect);
+        cmd.Options.Add(expiry);
         cmd.Options.Add(logLevel);
         cmd.SetAction(async (result, ct) =>
         {
             SipServerOptions options;
             try
             {
-                options = BuildOptions(result.GetValue(listen), result.GetValue(route), result.GetValue(domain), result.GetValue(data), result.GetValue(dns), result.GetValue(digest));
+                options = BuildOptions(result.GetValue(listen), result.GetValue(route), result.GetValue(domain), result.GetValue(data), result.GetValue(dns), result.GetValue(digest),
+                    new MessageCentreOptions { NotifyDirectDelivery = result.GetValue(notifyDirect), MessageExpiry = result.GetValue(expiry) ?? TimeSpan.FromDays(7) });
             }
             catch (FormatException e)
             {
@@ -70,8 +77,18 @@ internal static class ServeCommand
         return cmd;
     }
 
-    internal static SipServerOptions BuildOptions(string[]? listen, string[]? routes, string[]? domains, string? data, bool useDns = false, string[]? digestAlgorithms = null)
+    internal static SipServerOptions BuildOptions(string[]? listen, string[]? routes, string[]? domains, string? data, bool useDns = false, string[]? digestAlgorithms = null,
+        MessageCentreOptions? messageCentre = null)
     {
+        messageCentre ??= new MessageCentreOptions();
+        try
+        {
+            messageCentre.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new FormatException("message centre: " + e.Message, e);
+        }
         var endpoints = new List<SipEndPoint>();
         foreach (var l in listen ?? [])
         {
@@ -112,7 +129,16 @@ internal static class ServeCommand
             }
             (algorithms ??= []).Add(parsed);
         }
-        return new SipServerOptions { Listen = endpoints, StaticRoutes = table, Domains = domainSet, DataDirectory = data, UseDns = useDns, DigestAlgorithms = algorithms };
+        return new SipServerOptions
+        {
+            Listen = endpoints,
+            StaticRoutes = table,
+            Domains = domainSet,
+            DataDirectory = data,
+            UseDns = useDns,
+            DigestAlgorithms = algorithms,
+            MessageCentre = messageCentre,
+        };
     }
 
     internal static SipEndPoint ParseListen(string text)

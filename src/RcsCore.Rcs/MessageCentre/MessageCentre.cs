@@ -164,6 +164,16 @@ public sealed partial class MessageCentre : IAsyncDisposable
             }
             return;
         }
+        var route = await _router.RouteAsync(request, ct).ConfigureAwait(false);
+        if (route.Targets.Count == 0)
+        {
+            // A user of ours with no contact now (not registered): store and forward when they register.
+            if (await StoreAndAcceptAsync(transaction, message, ct).ConfigureAwait(false))
+            {
+                _ = Kick(recipient);
+            }
+            return;
+        }
         var exchange = new Exchange(this, transaction, message);
         exchange.StartTimer();
         await _proxy.ProcessRequestAsync(transaction, exchange.FilterAsync, ct).ConfigureAwait(false);
