@@ -16,8 +16,9 @@ namespace RcsCore.Hosting;
 /// (RFC 3261 §10.3; REGISTER for its domains) and reg event package (RFC 3680; SUBSCRIBE with Event: reg), a stateful
 /// proxy routing by registered bindings then static routes, and a small UAS for requests addressed to the server
 /// itself (OPTIONS → 200 with Allow/Accept/Supported, RFC 3261 §11.2; unknown methods → 405 with Allow, §8.2.1;
-/// requests for dialogs it does not have → 481, §12.2.2). With a data directory, subscribers and bindings live in
-/// the embedded store and REGISTER must authenticate (Digest or IMS AKA).
+/// requests for dialogs it does not have → 481, §12.2.2). Out-of-dialog MESSAGE requests for its users go to the
+/// <see cref="MessageCentre"/> (pager mode with store-and-forward, RFC 3428). With a data directory, subscribers,
+/// bindings and stored messages live in the embedded store and REGISTER must authenticate (Digest or IMS AKA).
 /// </summary>
 public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
 {

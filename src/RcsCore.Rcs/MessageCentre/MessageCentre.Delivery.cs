@@ -204,17 +204,12 @@ public sealed partial class MessageCentre
     private async Task<(DeliveryOutcome Outcome, int Status)> DeliverAsync(StoredMessage message, CancellationToken ct)
     {
         var aor = SipUri.Parse(message.Recipient);
-        var probe = Build(message, aor, [], null);
-        SipProxyDecision decision;
-        if (await _directory.FindUserAsync(aor, ct).ConfigureAwait(false) is not null)
+        if (await _directory.FindUserAsync(aor, ct).ConfigureAwait(false) is null)
         {
-            decision = await _router.RouteAsync(probe, ct).ConfigureAwait(false);
+            // The user is gone (removed from the subscribers): the message cannot be delivered.
+            return (DeliveryOutcome.Refused, 404);
         }
-        else
-        {
-            // Not a user of ours (a notification back to a sender elsewhere): to the address itself (RFC 3261 §16.5).
-            decision = SipProxyDecision.Forward([new SipProxyTarget(aor)]);
-        }
+        var decision = await _router.RouteAsync(Build(message, aor, [], null), ct).ConfigureAwait(false);
         if (decision.Targets.Count == 0)
         {
             return (decision.RejectStatus is 404 or 480 ? DeliveryOutcome.Unreachable : DeliveryOutcome.Retry, decision.RejectStatus);
@@ -388,6 +383,12 @@ public sealed partial class MessageCentre
         {
             return;
         }
+        if (!SipUri.TryParse(message.Sender, out var senderUri) || await _directory.FindUserAsync(senderUri, CancellationToken.None).ConfigureAwait(false) is null)
+        {
+            // Only users served here get notifications from the centre (routing to other domains is not done here).
+            Log.NotNotified(_logger, message.Sender);
+            return;
+        }
         // The notification is a message from the recipient to the sender (RFC 5438 §7.2.1.1): stored like any other,
         // so it reaches a sender who is offline now, in order with the recipient's other messages.
         var imdn = new StoredMessage
@@ -503,6 +504,9 @@ public sealed partial class MessageCentre
 
         [LoggerMessage(EventId = 5109, Level = LogLevel.Debug, Message = "MESSAGE from {Sender} delivered to {Recipient} at once ({Status})")]
         public static partial void DeliveredDirectly(ILogger logger, string sender, string recipient, int status);
+
+        [LoggerMessage(EventId = 5111, Level = LogLevel.Debug, Message = "no delivery notification for {Sender}: not a user of this server")]
+        public static partial void NotNotified(ILogger logger, string sender);
 
         [LoggerMessage(EventId = 5110, Level = LogLevel.Information, Message = "message centre started: {Count} recipients with stored messages")]
         public static partial void Started(ILogger logger, int count);
