@@ -42,7 +42,7 @@ internal readonly struct RecordingHandler(List<string> log) : IMsrpMessageHandle
         log.Add($"start {startLine.Kind} {Encoding.ASCII.GetString(startLine.TransactionId)} {startLine.Method} {Encoding.ASCII.GetString(startLine.MethodName)} {startLine.StatusCode} {Encoding.UTF8.GetString(startLine.Comment)}");
 
     public void OnHeader(scoped in MsrpHeaderField header) =>
-        log.Add($"{header.Name}|{Encoding.UTF8.GetString(header.RawName)}|{Encoding.UTF8.GetString(header.Value)}|{header.NameOffset}|{header.ValueOffset}");
+        log.Add($"{header.Name}\u0001{Encoding.UTF8.GetString(header.RawName)}\u0001{Encoding.UTF8.GetString(header.Value)}\u0001{header.NameOffset}\u0001{header.ValueOffset}");
 }
 
 internal static class MsrpTestDriver
