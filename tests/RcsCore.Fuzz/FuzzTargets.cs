@@ -262,6 +262,7 @@ public static class FuzzTargets
         }
 
         var reader = new MsrpReader(input, limits);
+        Span<byte> text = stackalloc byte[64];
         if (reader.ReadStartLine(out _))
         {
             int count = 0;
@@ -287,7 +288,6 @@ public static class FuzzTargets
                 }
                 if (MsrpByteRange.TryParse(h.Value, out var range))
                 {
-                    Span<byte> text = stackalloc byte[64];
                     Check(range.TryFormat(text, out int n) && MsrpByteRange.TryParse(text[..n], out var back) && back == range, "Byte-Range does not round-trip");
                 }
                 _ = MsrpValueParsers.TryParseStatus(h.Value, out _, out _, out _);
