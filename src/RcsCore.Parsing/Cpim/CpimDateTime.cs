@@ -107,8 +107,10 @@ public static class CpimDateTime
         }
 
         var local = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).AddTicks(fractionTicks);
-        DateTime utc = local - offset;
-        if (utc < DateTime.MinValue.AddDays(1) || utc > DateTime.MaxValue.AddDays(-1))
+
+        // DateTimeOffset needs the UTC instant inside DateTime's range too.
+        long utcTicks = local.Ticks - offset.Ticks;
+        if (utcTicks < DateTime.MinValue.Ticks || utcTicks > DateTime.MaxValue.Ticks)
         {
             return false;
         }
