@@ -281,4 +281,34 @@ public class CpimReaderTests
         Assert.Equal(new byte[] { 0, 0xFF, 0x0D, 0x0A, 0x0D }, m!.Content.ToArray());
         Assert.Equal(binary, m.ToArray());
     }
+
+    [Fact]
+    public void ReaderAllocatesNothing()
+    {
+        byte[] bytes = CpimCorpusTests.Read("rfc3862-s5.1-example.cpim");
+        int Walk()
+        {
+            var reader = new CpimReader(bytes);
+            int total = 0;
+            while (reader.TryReadHeader(out CpimHeaderLine h))
+            {
+                total += h.Name.Length + h.Prefix.Length + h.LocalName.Length + h.Value.Length + (int)h.Kind;
+                total += h.TryGetParameter("lang"u8, out ReadOnlySpan<byte> lang) ? lang.Length : 0;
+            }
+
+            return total + reader.Content.Length;
+        }
+
+        int expected = Walk();
+        long sum = 0;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            sum += Walk();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(100L * expected, sum);
+        Assert.Equal(0, allocated);
+    }
 }
