@@ -13,7 +13,7 @@ namespace RcsCore.Fuzz;
 public static class FuzzTargets
 {
     /// <summary>Every target name, in the order <c>rcs-fuzz</c> lists them; the folder names under seeds/ and regressions/.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["sip", "sip-stream", "uri", "nameaddr", "via", "sdp", "msrp"];
+    public static IReadOnlyList<string> Names { get; } = ["sip", "sip-stream", "uri", "nameaddr", "via", "sdp", "msrp", "cpim"];
 
     /// <summary>True when <paramref name="target"/> is one of <see cref="Names"/>.</summary>
     public static bool IsKnown(string target) => Names.Contains(target);
@@ -21,7 +21,6 @@ public static class FuzzTargets
     /// <summary>Runs one input through a target; throws only on a bug (or an unknown target).</summary>
     public static void Run(string target, ReadOnlySpan<byte> input)
     {
-        // Add cpim here (and to Names) when its reader lands.
         switch (target)
         {
             case "sip":
@@ -45,6 +44,9 @@ public static class FuzzTargets
                 break;
             case "msrp":
                 Msrp(input);
+                break;
+            case "cpim":
+                Cpim(input);
                 break;
             default:
                 throw new ArgumentException($"Unknown fuzz target '{target}'. Known: {string.Join(", ", Names)}.", nameof(target));
@@ -360,6 +362,63 @@ public static class FuzzTargets
                 RunningIndex = previous.RunningIndex + previous.Memory.Length;
             }
         }
+    }
+
+    private static void Cpim(ReadOnlySpan<byte> input)
+    {
+        // The zero-copy reader: offsets inside the input, sections only move forward, content at the end.
+        var reader = new RcsCore.Parsing.Cpim.CpimReader(input);
+        var section = RcsCore.Parsing.Cpim.CpimSection.None;
+        int count = 0;
+        while (reader.TryReadHeader(out var header))
+        {
+            Check(++count <= RcsCore.Parsing.Cpim.CpimLimits.Default.MaxHeaderCount, "CPIM reader returned more headers than the limit");
+            Check(header.Section >= section, "CPIM sections went backwards");
+            section = header.Section;
+            Check(header.Offset >= 0 && header.Offset + header.Name.Length <= input.Length, "CPIM header outside the input");
+            Check(header.Prefix.Length + header.LocalName.Length <= header.Name.Length, "CPIM prefix and local name longer than the name");
+            _ = header.TryGetParameter("lang"u8, out _);
+            _ = RcsCore.Parsing.Cpim.CpimText.Unescape(header.Value);
+            if (header.Kind is RcsCore.Parsing.Cpim.CpimHeaderKind.From or RcsCore.Parsing.Cpim.CpimHeaderKind.To)
+            {
+                _ = RcsCore.Parsing.Cpim.CpimAddress.TryParse(header.Value, out _);
+            }
+        }
+        if (reader.IsAtContent)
+        {
+            Check(reader.Position <= input.Length && reader.Content.Length == input.Length - reader.Position, "CPIM content is not the rest of the input");
+            Check(reader.ContentLength <= reader.Content.Length, "CPIM content shorter than its Content-Length");
+        }
+        else
+        {
+            Check(!reader.Error.IsSuccess && reader.Error.Offset >= 0 && reader.Error.Offset <= input.Length, "CPIM reader stopped without an error inside the input");
+        }
+
+        // The owned model agrees with the reader, its typed view never throws, and what parsed writes back to a fixed point.
+        var result = RcsCore.Parsing.Cpim.CpimMessage.TryParse(input, out var message);
+        if (message is null)
+        {
+            Check(!result.IsSuccess && result.Offset >= 0 && result.Offset <= input.Length, "CPIM error offset outside the input");
+            return;
+        }
+        Check(reader.IsAtContent, "CpimMessage parsed what CpimReader rejected");
+        _ = message.From;
+        _ = message.To;
+        _ = message.Cc;
+        _ = message.DateTime;
+        _ = message.Subjects;
+        _ = message.Namespaces;
+        _ = message.Require;
+        _ = message.ContentType;
+        _ = message.ContentLength;
+        foreach (var header in message.Headers)
+        {
+            _ = message.ResolveNamespace(header);
+        }
+        byte[] written = message.ToArray();
+        var again = RcsCore.Parsing.Cpim.CpimMessage.TryParse(written, out var reparsed);
+        Check(again.IsSuccess, "written CPIM does not parse again");
+        Check(written.AsSpan().SequenceEqual(reparsed!.ToArray()), "CPIM write of parse is not a fixed point");
     }
 
     private static void Via(ReadOnlySpan<byte> input)
