@@ -13,8 +13,9 @@ namespace RcsCore.Hosting;
 /// <summary>
 /// A SIP server a host runs: transport (UDP/TCP/TLS), transaction layer, a registrar with its location service
 /// (RFC 3261 §10.3; REGISTER for its domains) and reg event package (RFC 3680; SUBSCRIBE with Event: reg), a stateful
-/// proxy routing by registered bindings then static routes, and a small UAS for requests addressed to the server
-/// itself (OPTIONS → 200 with Allow/Accept/Supported, RFC 3261 §11.2; unknown methods → 405 with Allow, §8.2.1;
+/// proxy routing by registered bindings (chosen by caller preferences, RFC 3841) then static routes, OPTIONS capability
+/// answers for its users from their registered feature tags (GSMA RCC.07 §2.6.1.1), and a small UAS for requests
+/// addressed to the server itself (OPTIONS → 200 with Allow/Accept/Supported, RFC 3261 §11.2; unknown methods → 405 with Allow, §8.2.1;
 /// requests for dialogs it does not have → 481, §12.2.2). With a data directory, subscribers and bindings live in
 /// the embedded store and REGISTER must authenticate (Digest or IMS AKA).
 /// </summary>
@@ -31,6 +32,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
     private readonly RcsDatabase? _database;
     private readonly SipAkaRegistrarAuthenticator? _aka;
     private readonly SipLocationRouter _locationRouter;
+    private readonly SipCapabilityResponder _capabilities;
     private System.Security.Cryptography.X509Certificates.X509Certificate2? _ownedCertificate;
 
     /// <summary>Creates the server; call <see cref="StartAsync"/> to bind.</summary>
@@ -88,6 +90,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         RegEvents = new SipRegEventNotifier(Registrar, new RequestSender(this), subscribers, new SipRegEventOptions { ServerName = options.ServerName },
             loggerFactory.CreateLogger<SipRegEventNotifier>());
         _locationRouter = new SipLocationRouter(Registrar, Router, options.Domains, subscribers);
+        _capabilities = new SipCapabilityResponder(_locationRouter, Router, subscribers, options);
         ISipTargetResolver resolver = options.UseDns
             ? new CompositeSipTargetResolver(new StaticSipTargetResolver(), new DnsSipTargetResolver(new DnsClient.LookupClient(), null, loggerFactory.CreateLogger<DnsSipTargetResolver>()))
             : new StaticSipTargetResolver();
@@ -169,6 +172,14 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
             // RFC 3680: the registrar is the notifier of its AoRs' reg event.
             await RegEvents.ProcessAsync(request, transaction.Remote, transaction.Inbound.ConnectionId,
                 async (r, c) => await transaction.SendResponseAsync(r, c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            return;
+        }
+        if (request.Method == "OPTIONS" && _proxy.IsLocalDomain(request.RequestUri) && request.Routes.All(r => _proxy.IsThisProxy(r.Uri))
+            && await _capabilities.TryAnswerAsync(request, ct).ConfigureAwait(false) is { } capabilities)
+        {
+            // GSMA RCC.07 §2.6.1.1: capability queries for the server's users.
+            capabilities.AddHeader(SipHeaderName.Server, _options.ServerName);
+            await transaction.SendResponseAsync(capabilities.Build(), ct).ConfigureAwait(false);
             return;
         }
         if (request.Method != "CANCEL" && await IsForServerAsync(request, ct).ConfigureAwait(false))
