@@ -1,4 +1,6 @@
 using RcsCore.Ims.Registration;
+using System.Runtime.CompilerServices;
+using RcsCore.Sip.Features;
 using RcsCore.Sip.Messages;
 using RcsCore.Sip.Proxy;
 
@@ -6,9 +8,10 @@ namespace RcsCore.Hosting;
 
 /// <summary>
 /// The proxy's router (RFC 3261 §16.5): the registered bindings of the Request-URI's AoR first (a public GRUU only
-/// its instance, RFC 5627 §5.1), in q order, with their Path preloaded (RFC 3327 §5) and, for outbound bindings,
-/// the flow they registered on (RFC 5626 §5.3); then the static table; otherwise 404 (RFC 3261 §16.5 / §21.4.5)
-/// or 480 when the user is known but has no binding.
+/// its instance, RFC 5627 §5.1), filtered and ordered by the request's caller preferences (RFC 3841 §7.2: q, then
+/// Qa), with their Path preloaded (RFC 3327 §5) and, for outbound bindings, the flow they registered on (RFC 5626
+/// §5.3); then the static table; otherwise 404 (RFC 3261 §16.5 / §21.4.5) or 480 when the user is known but has no
+/// binding, or when caller preferences eliminated every binding.
 /// </summary>
 public sealed class SipLocationRouter : ISipProxyRouter
 {
@@ -16,6 +19,9 @@ public sealed class SipLocationRouter : ISipProxyRouter
     private readonly StaticLocationRouter _static;
     private readonly IEnumerable<string> _domains;
     private readonly ISubscriberStore? _subscribers;
+
+    // Parsed contact predicates per (interned) feature parameter text: bindings of the same device type share one.
+    private static readonly ConditionalWeakTable<string, SipFeatureSet> s_features = new();
 
     /// <summary>Creates the router.</summary>
     /// <param name="registrar">The registrar whose location service is looked up.</param>
@@ -62,6 +68,12 @@ public sealed class SipLocationRouter : ISipProxyRouter
         var bindings = await FindBindingsAsync(request.RequestUri, ct).ConfigureAwait(false);
         if (bindings.Count > 0)
         {
+            // RFC 3841 §7.2: caller preferences (explicit, else the implicit ones of the method) choose and order the contacts.
+            bindings = SipCallerPreferences.FromRequest(request).Apply(bindings, Features, static b => b.Q);
+            if (bindings.Count == 0)
+            {
+                return SipProxyDecision.Reject(480, "Temporarily Unavailable");
+            }
             var targets = new SipProxyTarget[bindings.Count];
             for (int i = 0; i < targets.Length; i++)
             {
@@ -87,6 +99,15 @@ public sealed class SipLocationRouter : ISipProxyRouter
     {
         ArgumentNullException.ThrowIfNull(uri);
         return _static.Contains(uri.User) || (await FindBindingsAsync(uri, ct).ConfigureAwait(false)).Count > 0;
+    }
+
+    /// <summary>The contact predicate of a binding: its feature parameters (RFC 3841 §7.2.3), parsed once per distinct text.</summary>
+    public static SipFeatureSet Features(SipBinding binding)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        return binding.FeatureParameters.Length == 0
+            ? SipFeatureSet.Empty
+            : s_features.GetValue(binding.FeatureParameters, static text => SipFeatureSet.Parse(text));
     }
 
     private static bool IsAddress(SipUri uri) => System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out _);

@@ -14,8 +14,9 @@ namespace RcsCore.Hosting;
 /// <summary>
 /// A SIP server a host runs: transport (UDP/TCP/TLS), transaction layer, a registrar with its location service
 /// (RFC 3261 §10.3; REGISTER for its domains) and reg event package (RFC 3680; SUBSCRIBE with Event: reg), a stateful
-/// proxy routing by registered bindings then static routes, and a small UAS for requests addressed to the server
-/// itself (OPTIONS → 200 with Allow/Accept/Supported, RFC 3261 §11.2; unknown methods → 405 with Allow, §8.2.1;
+/// proxy routing by registered bindings (chosen by caller preferences, RFC 3841) then static routes, OPTIONS capability
+/// answers for its users from their registered feature tags (GSMA RCC.07 §2.6.1.1), and a small UAS for requests
+/// addressed to the server itself (OPTIONS → 200 with Allow/Accept/Supported, RFC 3261 §11.2; unknown methods → 405 with Allow, §8.2.1;
 /// requests for dialogs it does not have → 481, §12.2.2). Out-of-dialog MESSAGE requests for its users go to the
 /// <see cref="MessageCentre"/> (pager mode with store-and-forward, RFC 3428). With a data directory, subscribers,
 /// bindings and stored messages live in the embedded store and REGISTER must authenticate (Digest or IMS AKA).
@@ -34,6 +35,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
     private readonly SipAkaRegistrarAuthenticator? _aka;
     private readonly SipLocationRouter _locationRouter;
     private readonly SqliteMessageStore? _ownedMessageStore;
+    private readonly SipCapabilityResponder _capabilities;
     private System.Security.Cryptography.X509Certificates.X509Certificate2? _ownedCertificate;
 
     /// <summary>Creates the server; call <see cref="StartAsync"/> to bind.</summary>
@@ -91,6 +93,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         RegEvents = new SipRegEventNotifier(Registrar, new RequestSender(this), subscribers, new SipRegEventOptions { ServerName = options.ServerName },
             loggerFactory.CreateLogger<SipRegEventNotifier>());
         _locationRouter = new SipLocationRouter(Registrar, Router, options.Domains, subscribers);
+        _capabilities = new SipCapabilityResponder(_locationRouter, Router, subscribers, options);
         ISipTargetResolver resolver = options.UseDns
             ? new CompositeSipTargetResolver(new StaticSipTargetResolver(), new DnsSipTargetResolver(new DnsClient.LookupClient(), null, loggerFactory.CreateLogger<DnsSipTargetResolver>()))
             : new StaticSipTargetResolver();
@@ -185,6 +188,15 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
                 async (r, c) => await transaction.SendResponseAsync(r, c).ConfigureAwait(false), ct).ConfigureAwait(false);
             return;
         }
+        if (request.Method == "OPTIONS" && _proxy.IsLocalDomain(request.RequestUri) && request.Routes.All(r => _proxy.IsThisProxy(r.Uri))
+            && await _capabilities.TryAnswerAsync(request, ct).ConfigureAwait(false) is { } capabilities)
+        {
+            // GSMA RCC.07 §2.6.1.1: capability queries for the server's users.
+            capabilities.AddHeader(SipHeaderName.Server, _options.ServerName);
+            await transaction.SendResponseAsync(capabilities.Build(), ct).ConfigureAwait(false);
+            return;
+        }
+
         if (request.Method == "MESSAGE" && IsForMessageCentre(request))
         {
             // RFC 3428: pager-mode messages for our users go through the message centre (forward or store).

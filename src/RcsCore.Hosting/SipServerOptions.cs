@@ -28,6 +28,13 @@ public sealed class SipServerOptions
     /// <summary>Static locations: user part → contact URIs (the registrar adds dynamic ones later).</summary>
     public IDictionary<string, IList<string>> StaticRoutes { get; init; } = new Dictionary<string, IList<string>>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// How OPTIONS capability queries for a registered user are handled (GSMA RCC.07 §2.6.1.1): false (the default)
+    /// answers them in the server from the feature tags the user's contacts registered; true forwards them to the
+    /// devices (forking by caller preferences, RFC 3841) so the devices answer themselves.
+    /// </summary>
+    public bool ForwardOptionsToDevices { get; init; }
+
     /// <summary>The Server header value (RFC 3261 §20.35).</summary>
     public string ServerName { get; init; } = "RcsCore";
 
