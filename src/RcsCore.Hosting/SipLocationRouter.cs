@@ -72,7 +72,7 @@ public sealed class SipLocationRouter : ISipProxyRouter
             bindings = SipCallerPreferences.FromRequest(request).Apply(bindings, Features, static b => b.Q);
             if (bindings.Count == 0)
             {
-                return SipProxyDecision.Reject(480, "Temporarily Unavailable");
+                return SipProxyDecision.Reject(480, SipCallerPreferences.NoMatchingContactReason);
             }
             var targets = new SipProxyTarget[bindings.Count];
             for (int i = 0; i < targets.Length; i++)

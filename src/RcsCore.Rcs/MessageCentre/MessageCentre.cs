@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RcsCore.Ims.Registration;
 using RcsCore.Parsing.Sip;
+using RcsCore.Sip.Features;
 using RcsCore.Sip.Messages;
 using RcsCore.Sip.Proxy;
 using RcsCore.Sip.Transactions;
@@ -165,6 +166,12 @@ public sealed partial class MessageCentre : IAsyncDisposable
             return;
         }
         var route = await _router.RouteAsync(request, ct).ConfigureAwait(false);
+        if (route.Targets.Count == 0 && route.RejectReason == SipCallerPreferences.NoMatchingContactReason)
+        {
+            // RFC 3841 §7.2.4: registered, but the caller preferences rule out every contact; storing would not help.
+            await ReplyAsync(transaction, route.RejectStatus, route.RejectReason, null, ct).ConfigureAwait(false);
+            return;
+        }
         if (route.Targets.Count == 0)
         {
             // A user of ours with no contact now (not registered): store and forward when they register.
@@ -377,7 +384,7 @@ public sealed partial class MessageCentre : IAsyncDisposable
                 _ = _owner.Track(_owner.RecordDirectAsync(_message with { State = MessageState.Delivered, CompletedAt = now }));
                 return response;
             }
-            if (branchStatus is 408 or 480 or 503)
+            if (branchStatus is 408 or 480 or 503 && response.ReasonPhrase != SipCallerPreferences.NoMatchingContactReason)
             {
                 // Not registered (the router's 480), or no contact answered / reachable: store and forward later.
                 if (await _owner.StoreAndAcceptAsync(_transaction, _message, ct).ConfigureAwait(false))

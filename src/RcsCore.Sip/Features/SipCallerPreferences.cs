@@ -118,6 +118,13 @@ public sealed class SipCallerPreferences
         Reject = reject;
     }
 
+    /// <summary>
+    /// Reason phrase of the 480 a proxy answers when the caller preferences eliminate every registered contact
+    /// (RFC 3841 §7.2.4: the target set is empty). A store-and-forward service uses it to tell "registered, but no device
+    /// takes this" from "not reachable now": storing would not help, since delivery would meet the same devices.
+    /// </summary>
+    public const string NoMatchingContactReason = "No Contact Matches Caller Preferences";
+
     /// <summary>No preferences: every contact is kept in its order.</summary>
     public static SipCallerPreferences None { get; } = new([], []);
 
