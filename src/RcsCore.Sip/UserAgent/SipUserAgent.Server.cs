@@ -76,6 +76,11 @@ public sealed partial class SipUserAgent
             await RejectAsync(transaction, failure, ct).ConfigureAwait(false);
             return;
         }
+        // RFC 6665 §4.1.2.4: a NOTIFY for one of our subscriptions, also one that overtook the SUBSCRIBE's 2xx.
+        if (request.Method == "NOTIFY" && await TryRouteNotifyAsync(transaction, request, ct).ConfigureAwait(false))
+        {
+            return;
+        }
         SipDialog? dialog = null;
         if (request.To!.Tag is not null)
         {
