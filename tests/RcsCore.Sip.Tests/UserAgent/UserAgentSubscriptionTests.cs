@@ -59,23 +59,32 @@ internal sealed class ScriptedNotifier
         }
         uint expires = Granted ?? request.Expires ?? 3600;
         var b = incoming.CreateResponse(200);
-        b.AddHeader(SipHeaderName.Contact, "<" + _node.Uri.Text + ">");
         b.AddHeader(SipHeaderName.Expires, expires.ToString(CultureInfo.InvariantCulture));
         var response = ((SipResponseBuilder)b).Build();
-        var dialog = incoming.Dialog;
-        if (dialog is null)
-        {
-            Assert.True(SipDialog.TryCreateUas(request, response, false, out dialog));
-            _node.Ua.RegisterDialog(dialog, incoming.Remote);
-            Dialog = dialog;
-        }
+        // RFC 6665 §4.2.1.1: the core adds the Contact to the 2xx.
+        Assert.Single(response.Contacts);
         string state = expires == 0 ? "terminated;reason=timeout" : "active;expires=" + expires.ToString(CultureInfo.InvariantCulture);
-        if (AutoNotify && NotifyFirst)
+        if (AutoNotify && NotifyFirst && incoming.Dialog is null)
         {
-            NotifyResponses.Enqueue(await NotifyAsync(state, dialog));
-            return response;
+            // The NOTIFY overtakes the 200: sent from a dialog built ahead of the 200 the core will create it from.
+            Assert.True(SipDialog.TryCreateUas(request, response, false, out var early));
+            var n = early.CreateRequest("NOTIFY", _node.Ua.CreateVia(incoming.Remote));
+            n.AddHeader(SipHeaderName.Event, request.GetHeader(SipHeaderName.Event)!);
+            n.AddHeader(SipHeaderName.SubscriptionState, state);
+            n.SetBody(Encoding.UTF8.GetBytes("state"), "text/plain");
+            NotifyResponses.Enqueue(await _node.Ua.SendRequestAsync(n.Build(), incoming.Remote, ct: ct));
+            await incoming.SendResponseAsync(response, ct);
+            Dialog = incoming.Dialog;
+            return null;
         }
         await incoming.SendResponseAsync(response, ct);
+        // RFC 6665 §4.2.1: the core made the dialog from the 2xx.
+        var dialog = incoming.Dialog;
+        Assert.NotNull(dialog);
+        if (request.To!.Tag is null)
+        {
+            Dialog = dialog;
+        }
         if (AutoNotify)
         {
             NotifyResponses.Enqueue(await NotifyAsync(state, dialog));
