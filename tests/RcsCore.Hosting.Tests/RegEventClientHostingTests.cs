@@ -71,7 +71,7 @@ public sealed class RegEventClientHostingTests
     private const string Aor = "sip:erin@" + Domain;
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);
 
-    private static async Task<SipServer> StartServerAsync(SipTransportProtocol protocol)
+    private static async Task<SipServer> StartServerAsync(SipTransportProtocol protocol, Ims.Registration.ISubscriberStore? subscribers = null, TimeProvider? time = null)
     {
         var server = new SipServer(new SipServerOptions
         {
@@ -79,6 +79,8 @@ public sealed class RegEventClientHostingTests
             Domains = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { Domain },
             ServiceRoute = ["<sip:orig@scscf.example.test;lr>"],
             Timers = LoopbackUserAgent.FastTimers,
+            Subscribers = subscribers,
+            TimeProvider = time ?? TimeProvider.System,
         }, LoopbackUserAgent.s_logs);
         await server.StartAsync();
         return server;
@@ -94,7 +96,7 @@ public sealed class RegEventClientHostingTests
         public ConcurrentQueue<ImsRegistration> Changes { get; } = new();
         public ConcurrentQueue<SipMessage> Sent { get; } = new();
 
-        public static async Task<Ue> StartAsync(SipServer server, SipTransportProtocol protocol, TimeProvider? time = null)
+        public static async Task<Ue> StartAsync(SipServer server, SipTransportProtocol protocol, TimeProvider? time = null, ImsCredentials? credentials = null, uint expires = ImsRegistrationOptions.DefaultExpires)
         {
             var agent = await LoopbackUserAgent.StartAsync("erin", protocol, time);
             var inbound = new NotifyFirstHandler(agent.Ua.Transactions);
@@ -108,6 +110,8 @@ public sealed class RegEventClientHostingTests
                 InstanceId = "urn:gsma:imei:35209900-176148-1",
                 RegId = 1,
                 SubscribeToRegEvent = true,
+                Credentials = credentials,
+                Expires = expires,
             }, time, LoopbackUserAgent.s_logs?.CreateLogger<ImsRegistrationClient>());
             var ue = new Ue { Agent = agent, Client = client, Inbound = inbound };
             agent.Sender.Drop = (m, _) =>
@@ -288,6 +292,95 @@ public sealed class RegEventClientHostingTests
         finally
         {
             await ue.DisposeAsync();
+        }
+    }
+
+    private static readonly byte[] s_k = Convert.FromHexString("465b5ce8b199b49faa5f0a2ee238a6bc");
+    private static readonly byte[] s_opc = Convert.FromHexString("cd63cb71954a9f4e48a5994e37a02baf");
+
+    [Theory]
+    [InlineData(SipTransportProtocol.Udp, false)]
+    [InlineData(SipTransportProtocol.Tcp, false)]
+    [InlineData(SipTransportProtocol.Udp, true)]
+    [InlineData(SipTransportProtocol.Tcp, true)]
+    public async Task ClientRegistersRefreshesAndDeregistersWithDigestOrAkaAndResync(SipTransportProtocol protocol, bool aka)
+    {
+        var subscribers = new Ims.Registration.InMemorySubscriberStore();
+        await subscribers.SaveAsync(aka
+            ? new Ims.Registration.SipSubscriber { Impi = "erin@" + Domain, Impus = [Aor], Aka = new Ims.Registration.SipAkaSubscription(s_k, s_opc) }
+            : new Ims.Registration.SipSubscriber { Impi = "erin@" + Domain, Impus = [Aor], Password = "erinpw" });
+        await using var server = await StartServerAsync(protocol, subscribers);
+        // The USIM has used SQN up to SEQ 500: the HSS (at 0) is behind, so the first challenge ends in a resync (RFC 3310 §3.4).
+        var credentials = aka
+            ? ImsCredentials.FromAka(s_k, s_opc, new Ims.Authentication.ImsAkaSequenceWindow(highestAccepted: (500UL << 5) | 1))
+            : ImsCredentials.FromPassword("erinpw");
+        await using var ue = await Ue.StartAsync(server, protocol, credentials: credentials);
+
+        var registered = await ue.Client.RegisterAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ImsRegistrationState.Registered, registered.State);
+        Assert.Equal(TimeSpan.FromHours(2), registered.Expires); // the registrar's maximum
+        Assert.Equal("sip:orig@scscf.example.test;lr", Assert.Single(registered.ServiceRoute).Uri.Text);
+        Assert.Equal(Aor, registered.DefaultPublicIdentity!.Uri.Text);
+        Assert.NotNull(registered.PublicGruu);
+        Assert.NotNull(registered.TemporaryGruu);
+        Assert.Single(await server.Locations.LookupAsync(Aor));
+        var registers = ue.Sent.OfType<SipRequest>().Where(r => r.Method == "REGISTER").ToArray();
+        if (aka)
+        {
+            // Initial (empty response), resync (auts), then the answer to the fresh vector.
+            Assert.Equal(3, registers.Length);
+            Assert.Contains("auts=", registers[1].GetHeader(SipHeaderName.Authorization), StringComparison.Ordinal);
+            Assert.True((await subscribers.FindByImpiAsync("erin@" + Domain))!.Aka!.Sequence > 500);
+        }
+        else
+        {
+            Assert.Equal(2, registers.Length);
+        }
+        await SubscribedAsync(ue);
+
+        // Re-registration (refresh): same Call-ID, higher CSeq, still one binding.
+        var refreshed = await ue.Client.RegisterAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(ImsRegistrationState.Registered, refreshed.State);
+        var refresh = ue.Sent.OfType<SipRequest>().Last(r => r.Method == "REGISTER");
+        Assert.Equal(registers[0].CallId, refresh.CallId);
+        Assert.True(refresh.CSeq!.Value.Number > registers[^1].CSeq!.Value.Number);
+        Assert.Single(await server.Locations.LookupAsync(Aor));
+
+        // Deregistration (RFC 3261 §10.2.2, TS 24.229 §5.1.1.6): the binding is gone, so is the reg subscription.
+        var down = await ue.Client.UnregisterAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(ImsRegistrationState.Unregistered, down.State);
+        Assert.Equal(ImsRegistrationError.None, down.Error);
+        Assert.Equal(200, down.StatusCode);
+        Assert.Empty(await server.Locations.LookupAsync(Aor));
+        await UntilAsync(() => server.RegEvents.Count == 0, "the reg subscription ends");
+    }
+
+    [Theory]
+    [InlineData(SipTransportProtocol.Udp)]
+    [InlineData(SipTransportProtocol.Tcp)]
+    public async Task ExpiredBindingIsReportedAndTheClientRegistersAgain(SipTransportProtocol protocol)
+    {
+        // The registrar's clock is virtual: the binding can expire without waiting.
+        var serverTime = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await StartServerAsync(protocol, time: serverTime);
+        await using var ue = await Ue.StartAsync(server, protocol, expires: 60);
+        var registered = await ue.Client.RegisterAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(TimeSpan.FromSeconds(60), registered.Expires);
+        await SubscribedAsync(ue);
+
+        // The UE's refresh (at 30 s of real time) has not happened; on the registrar's clock the binding expires.
+        serverTime.Advance(TimeSpan.FromSeconds(61));
+
+        // RFC 3680 §5.1: the NOTIFY says expired; the UE registers again from scratch.
+        var down = await ue.WaitForAsync(r => r.State == ImsRegistrationState.Unregistered);
+        Assert.Equal(ImsRegistrationError.DeregisteredByNetwork, down.Error);
+        await ue.WaitForAsync(r => r.State == ImsRegistrationState.Registered);
+        var deadline = DateTime.UtcNow + s_wait;
+        while ((await server.Locations.LookupAsync(Aor)).Count != 1)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the binding is back");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
         }
     }
 }
