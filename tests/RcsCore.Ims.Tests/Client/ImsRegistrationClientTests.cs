@@ -364,6 +364,48 @@ public sealed class ImsRegistrationClientTests
     }
 
     [Fact]
+    public async Task ServerErrors_BackOffPerRfc5626AndHonourRetryAfter()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2025-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var registrar = await ScriptedRegistrar.StartAsync(SipTransportProtocol.Udp);
+        int n = 0;
+        registrar.OnRegister = incoming => ++n switch
+        {
+            <= 7 => incoming.CreateResponse(n % 2 == 0 ? 500 : 503).Build(),
+            // RFC 3261 §21.5.4: a Retry-After longer than the back-off wins.
+            8 => ((SipResponseBuilder)incoming.CreateResponse(503).AddHeader(SipHeaderName.RetryAfter, "3000")).Build(),
+            _ => ScriptedRegistrar.Ok(incoming, 3600),
+        };
+        await using var ue = await TestUe.StartAsync(SipTransportProtocol.Udp, _ => TestUe.Options(registrar, null) is var o
+            ? new ImsRegistrationOptions { Registrar = o.Registrar, NextHop = o.NextHop, PublicIdentity = o.PublicIdentity, PrivateIdentity = o.PrivateIdentity, SubscribeToRegEvent = false }
+            : null!, time);
+
+        var result = await ue.Client.RegisterAsync(TestContext.Current.CancellationToken);
+        for (int failures = 1; failures <= 8; failures++)
+        {
+            Assert.Equal(ImsRegistrationState.Failed, result.State);
+            Assert.Equal(ImsRegistrationError.Unreachable, result.Error);
+            var wait = result.NextAttemptAt!.Value - time.GetUtcNow();
+            if (failures == 8)
+            {
+                Assert.Equal(TimeSpan.FromSeconds(3000), wait);
+            }
+            else
+            {
+                // RFC 5626 §4.5: min(max-time 1800 s, base-time 30 s * 2^failures), then 50-100% of it.
+                double upper = Math.Min(1800, 30 * Math.Pow(2, failures));
+                Assert.InRange(wait.TotalSeconds, upper / 2, upper);
+            }
+            time.Advance(wait);
+            await WaitUntilAsync(() => registrar.Registers.Count == failures + 1);
+            result = await ue.WaitForAsync(r => r.StatusCode != result.StatusCode || r.NextAttemptAt != result.NextAttemptAt);
+        }
+        Assert.Equal(ImsRegistrationState.Registered, result.State);
+        // Success resets the count: the refresh follows the TS 24.229 timing again.
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromSeconds(3000), result.NextAttemptAt);
+    }
+
+    [Fact]
     public async Task Timeout_IsRetriedLikeAServerError()
     {
         // Nothing listens at the next hop: the transaction times out (408), which is retried with back-off.
