@@ -38,11 +38,11 @@ internal sealed class LoopbackUserAgent : IAsyncDisposable
     private static readonly Lazy<X509Certificate2> s_certificate = new(() => SelfSignedCertificate.Create());
 
     // RCS_TEST_LOG=1 prints the stack's logs (run the test executable directly to see them).
-    private static readonly Microsoft.Extensions.Logging.ILoggerFactory? s_logs = Environment.GetEnvironmentVariable("RCS_TEST_LOG") == "1"
+    internal static readonly Microsoft.Extensions.Logging.ILoggerFactory? s_logs = Environment.GetEnvironmentVariable("RCS_TEST_LOG") == "1"
         ? Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace))
         : null;
 
-    private LoopbackUserAgent(string user, SipTransportProtocol protocol)
+    private LoopbackUserAgent(string user, SipTransportProtocol protocol, TimeProvider? time)
     {
         Protocol = protocol;
         Transport = new SipTransportLayer(new SipTransportOptions
@@ -60,7 +60,7 @@ internal sealed class LoopbackUserAgent : IAsyncDisposable
             LocalIdentity = new SipNameAddress(SipUri.Parse($"sip:{user}@127.0.0.1")),
             SentBy = dest => new SipHostPort("127.0.0.1", Transport.GetLocalEndPoint(dest.Protocol)!.Value.Address.Port),
             ContactUri = null,
-        }, FastTimers, null, s_logs);
+        }, FastTimers, time, s_logs);
         Transport.Handler = Ua.Transactions;
     }
 
@@ -72,9 +72,9 @@ internal sealed class LoopbackUserAgent : IAsyncDisposable
 
     public SipUri Uri(string user) => SipUri.Parse($"{(Protocol == SipTransportProtocol.Tls ? "sips" : "sip")}:{user}@127.0.0.1:{Local.Address.Port}{(Protocol == SipTransportProtocol.Tcp ? ";transport=tcp" : "")}");
 
-    public static async Task<LoopbackUserAgent> StartAsync(string user, SipTransportProtocol protocol)
+    public static async Task<LoopbackUserAgent> StartAsync(string user, SipTransportProtocol protocol, TimeProvider? time = null)
     {
-        var ua = new LoopbackUserAgent(user, protocol);
+        var ua = new LoopbackUserAgent(user, protocol, time);
         await ua.Transport.StartAsync();
         return ua;
     }

@@ -1,6 +1,3 @@
-using System.Globalization;
-using RcsCore.Parsing.Sip;
-using RcsCore.Sip.Dialogs;
 using RcsCore.Sip.Messages;
 using RcsCore.Sip.UserAgent;
 
@@ -9,14 +6,16 @@ namespace RcsCore.Ims.Client;
 /// <summary>The reg event subscription (RFC 3680, RFC 6665, 3GPP TS 24.229 §5.1.1.3, §5.1.1.7).</summary>
 public sealed partial class ImsRegistrationClient
 {
-    private static readonly TimerCallback s_subscriptionTimerFired = static s => ((ImsRegistrationClient)s!).OnSubscriptionTimer();
+    private static readonly TimerCallback s_resubscribeTimerFired = static s => ((ImsRegistrationClient)s!).OnResubscribeTimer();
 
-    private SipDialog? _subscription;
+    private SipSubscription? _subscription;
     private bool _subscribing;
-    private ITimer? _subscriptionTimer;
+    private ITimer? _resubscribeTimer;
+    // RFC 3680 §5.2: the version of the last reginfo document applied in the current subscription; -1 before the first.
+    private long _regInfoVersion = -1;
 
-    /// <summary>The reg event subscription dialog while it is active, else null.</summary>
-    public SipDialog? RegEventSubscription
+    /// <summary>The reg event subscription while it lives (RFC 3680), else null.</summary>
+    public SipSubscription? RegEventSubscription
     {
         get
         {
@@ -28,148 +27,45 @@ public sealed partial class ImsRegistrationClient
     }
 
     /// <summary>
-    /// Handles a NOTIFY for the reg event subscription (registered with the user agent when
-    /// <see cref="ImsRegistrationOptions.SubscribeToRegEvent"/> is set; a host with its own NOTIFY dispatcher calls
-    /// it for NOTIFYs in <see cref="RegEventSubscription"/>). Answers 200, or 481 for another dialog (RFC 6665
-    /// §4.1.3), and acts on the reginfo document: re-registers when our contact was deactivated, reports a
-    /// network-initiated deregistration when it was rejected or unregistered (TS 24.229 §5.1.1.7).
-    /// </summary>
-    public ValueTask<SipResponse?> HandleNotifyAsync(SipIncomingRequest request, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var notify = request.Request;
-        SipDialog? subscription;
-        lock (_lock)
-        {
-            subscription = _subscription;
-        }
-        if (subscription is null || request.Dialog is not { } dialog || dialog.Id != subscription.Id)
-        {
-            // RFC 6665 §4.1.3: a NOTIFY that matches no subscription gets 481.
-            return ValueTask.FromResult<SipResponse?>(request.CreateResponse(481).Build());
-        }
-        if (!IsRegEvent(notify.GetHeader(SipHeaderName.Event)))
-        {
-            // RFC 6665 §8.2.1: 489 for an event package the subscription is not for.
-            return ValueTask.FromResult<SipResponse?>(request.CreateResponse(489).Build());
-        }
-        var subscriptionState = notify.GetHeader(SipHeaderName.SubscriptionState)?.Trim() ?? string.Empty;
-        bool terminated = subscriptionState.StartsWith("terminated", StringComparison.OrdinalIgnoreCase);
-        string registrationState = string.Empty, contactState = string.Empty, contactEvent = string.Empty;
-        if (!notify.Body.IsEmpty && ImsRegInfo.TryParse(notify.Body, out var info) && info is not null)
-        {
-            foreach (var registration in info.Registrations)
-            {
-                if (!IsOurAor(registration.Aor))
-                {
-                    continue;
-                }
-                registrationState = registration.State;
-                foreach (var contact in registration.Contacts)
-                {
-                    if (SipUri.TryParse(contact.Uri, out var uri) && IsOurContact(uri, Parameter(contact, "+sip.instance"), Parameter(contact, "reg-id")))
-                    {
-                        contactState = contact.State;
-                        contactEvent = contact.Event;
-                    }
-                }
-            }
-        }
-        ImsRegistrationLog.Notified(_logger, registrationState, contactState, contactEvent, subscriptionState);
-        if (terminated)
-        {
-            // RFC 6665 §4.1.2.4: Subscription-State terminated ends the subscription (and its dialog).
-            EndSubscription(subscription);
-        }
-        React(registrationState, contactState, contactEvent);
-        return ValueTask.FromResult<SipResponse?>(request.CreateResponse(200).Build());
-    }
-
-    /// <summary>TS 24.229 §5.1.1.7: what the UE does about its registration after a reg event NOTIFY.</summary>
-    private void React(string registrationState, string contactState, string contactEvent)
-    {
-        if (string.Equals(contactState, "terminated", StringComparison.OrdinalIgnoreCase))
-        {
-            switch (contactEvent.ToLowerInvariant())
-            {
-                case "deactivated":
-                case "probation":
-                case "expired":
-                    // TS 24.229 §5.1.1.7: "deactivated" -> the UE starts an initial registration (RFC 3680 §5.1:
-                    // deactivated/probation ask the UA to re-register; expired means it did not refresh in time).
-                    ImsRegistrationLog.Reregistering(_logger, "reg event: " + contactEvent);
-                    RunInBackground(c => ReregisterAsync(c, initial: true));
-                    return;
-                default:
-                    // "rejected", "unregistered": the network removed the binding for good.
-                    NetworkDeregistered(contactEvent);
-                    return;
-            }
-        }
-        if (string.Equals(registrationState, "terminated", StringComparison.OrdinalIgnoreCase) && contactState.Length == 0)
-        {
-            NetworkDeregistered("registration terminated");
-        }
-    }
-
-    private void NetworkDeregistered(string reason)
-    {
-        bool wasRegistered;
-        lock (_lock)
-        {
-            wasRegistered = _registration.State == ImsRegistrationState.Registered;
-            _wanted = false;
-            CancelTimer();
-        }
-        if (!wasRegistered)
-        {
-            return;
-        }
-        ImsRegistrationLog.NetworkDeregistered(_logger, reason);
-        // TS 24.229 §5.1.1.7: all public user identities of the contact are deregistered.
-        Update(r => new ImsRegistration
-        {
-            State = ImsRegistrationState.Unregistered,
-            Error = ImsRegistrationError.DeregisteredByNetwork,
-            StatusCode = r.StatusCode,
-            Contact = r.Contact,
-        });
-    }
-
-    /// <summary>
     /// SUBSCRIBE to the reg event of our public identity (TS 24.229 §5.1.1.3: Request-URI, From and To the IMPU,
-    /// Event reg, Accept application/reginfo+xml, Expires 600 000, routed over the Service-Route).
+    /// Event reg, Accept application/reginfo+xml, Expires 600 000, routed over the Service-Route), through the user
+    /// agent's subscription support (RFC 6665): a NOTIFY that overtakes the 200 is accepted, the subscription is
+    /// refreshed 600 s before expiry (or at half when shorter, TS 24.229 §5.1.1.3), and Timer N ends it when no
+    /// NOTIFY comes.
     /// </summary>
     private async Task SubscribeAsync(CancellationToken ct)
     {
         try
         {
-            var impu = _options.PublicIdentity;
-            var b = _ua.CreateRequest("SUBSCRIBE", impu.Uri, _options.NextHop, to: new SipNameAddress(impu.Uri, impu.DisplayName));
-            b.SetHeader(SipHeaderName.From, new SipNameAddress(impu.Uri, impu.DisplayName).WithParameter("tag", SipIds.NewTag()).ToString());
-            b.SetHeader(SipHeaderName.Contact, "<" + Contact().Uri.Text + ">");
-            b.AddHeader(SipHeaderName.Event, "reg");
-            b.AddHeader(SipHeaderName.Accept, ImsRegInfo.MediaType);
-            b.AddHeader(SipHeaderName.Expires, _options.RegEventExpires.ToString(CultureInfo.InvariantCulture));
-            AddServiceRoute(b);
-            var request = b.Build();
-            var response = await _ua.SendRequestAsync(request, _options.NextHop, null, ct).ConfigureAwait(false);
-            uint expires = response.Expires ?? _options.RegEventExpires;
-            ImsRegistrationLog.Subscribed(_logger, response.StatusCode, expires);
-            if (!response.IsSuccess || expires == 0 || _ua.AddDialog(request, response, _options.NextHop) is not { } dialog)
+            var impu = new SipNameAddress(_options.PublicIdentity.Uri, _options.PublicIdentity.DisplayName);
+            var subscription = _ua.CreateSubscription(new SipSubscribeOptions
             {
-                return;
-            }
+                Target = impu.Uri,
+                Destination = _options.NextHop,
+                Event = "reg",
+                Expires = _options.RegEventExpires,
+                Accept = [ImsRegInfo.MediaType],
+                From = impu,
+                To = impu,
+                // RFC 3608 §6: requests with the registered identity follow the Service-Route.
+                Route = Registration.ServiceRoute,
+                Contact = Contact().Uri,
+            });
+            subscription.NotifyReceived += OnRegEventNotify;
+            subscription.Terminated += OnRegEventTerminated;
             lock (_lock)
             {
                 if (_disposed)
                 {
-                    _ua.EndDialog(dialog);
                     return;
                 }
-                _subscription = dialog;
-                ScheduleSubscriptionRefresh(expires);
+                _subscription = subscription;
+                _regInfoVersion = -1;
             }
+            // Not cancelled by DisposeAsync: an abandoned SUBSCRIBE could not be unsubscribed. Timer N bounds the wait.
+            bool accepted = await subscription.StartAsync(CancellationToken.None).ConfigureAwait(false);
+            var granted = subscription.ExpiresAt is { } at ? (uint)Math.Max(0, (at - _time.GetUtcNow()).TotalSeconds) : 0u;
+            ImsRegistrationLog.Subscribed(_logger, subscription.Response?.StatusCode ?? (accepted ? 200 : 0), granted);
         }
         finally
         {
@@ -180,81 +76,232 @@ public sealed partial class ImsRegistrationClient
         }
     }
 
-    /// <summary>Refreshes the subscription in its dialog (RFC 6665 §4.1.2.2), with the same timing as registration.</summary>
-    private async Task RefreshSubscriptionAsync(CancellationToken ct)
+    /// <summary>
+    /// A reg event NOTIFY (already answered 200 by the user agent): applies the reginfo document in version order
+    /// (RFC 3680 §5.2) and acts on what it says about our contact (TS 24.229 §5.1.1.7).
+    /// </summary>
+    private void OnRegEventNotify(object? sender, SipNotifyEventArgs e)
     {
-        SipDialog? dialog;
         lock (_lock)
         {
-            dialog = _subscription;
+            if (!ReferenceEquals(e.Subscription, _subscription))
+            {
+                // A fork the user agent unsubscribes (RFC 6665 §4.5.2), or a subscription that has been replaced.
+                return;
+            }
         }
-        if (dialog is null || dialog.State == SipDialogState.Terminated)
+        string registrationState = string.Empty, contactState = string.Empty, contactEvent = string.Empty;
+        uint? retryAfter = null;
+        if (e.Body.IsEmpty || !ImsRegInfo.TryParse(e.Body, out var info) || info is null)
         {
+            ImsRegistrationLog.Notified(_logger, -1, registrationState, contactState, contactEvent, e.State);
             return;
         }
-        var b = dialog.CreateRequest("SUBSCRIBE");
-        b.AddHeader(SipHeaderName.Event, "reg");
-        b.AddHeader(SipHeaderName.Accept, ImsRegInfo.MediaType);
-        b.AddHeader(SipHeaderName.Expires, _options.RegEventExpires.ToString(CultureInfo.InvariantCulture));
-        var response = await dialog.SendRequestAsync(b.Build(), null, ct).ConfigureAwait(false);
-        uint expires = response.Expires ?? _options.RegEventExpires;
-        ImsRegistrationLog.Subscribed(_logger, response.StatusCode, expires);
-        if (response.IsSuccess && expires > 0)
+        bool gap = false;
+        lock (_lock)
         {
-            lock (_lock)
+            long last = _regInfoVersion;
+            if (last >= 0 && info.Version <= last)
             {
-                if (!_disposed)
+                // RFC 3680 §5.2: a document not newer than the last one is a duplicate or out of order: discard it.
+                ImsRegistrationLog.RegInfoDiscarded(_logger, info.Version, last);
+                return;
+            }
+            if (!info.IsFull && last >= 0 && info.Version > last + 1)
+            {
+                // RFC 3680 §5.2: a partial document after a gap cannot be applied; a refresh brings full state.
+                gap = true;
+            }
+            else
+            {
+                _regInfoVersion = info.Version;
+            }
+        }
+        if (gap)
+        {
+            ImsRegistrationLog.RegInfoDiscarded(_logger, info.Version, -1);
+            RunInBackground(async c => await e.Subscription.RefreshAsync(ct: c).ConfigureAwait(false));
+            return;
+        }
+        bool ourAorListed = false;
+        foreach (var registration in info.Registrations)
+        {
+            if (!IsOurAor(registration.Aor))
+            {
+                continue;
+            }
+            ourAorListed = true;
+            registrationState = registration.State;
+            foreach (var contact in registration.Contacts)
+            {
+                if (SipUri.TryParse(contact.Uri, out var uri) && IsOurContact(uri, Parameter(contact, "+sip.instance"), Parameter(contact, "reg-id")))
                 {
-                    ScheduleSubscriptionRefresh(expires);
+                    contactState = contact.State;
+                    contactEvent = contact.Event;
+                    retryAfter = contact.RetryAfter;
                 }
             }
-            return;
         }
-        // RFC 6665 §4.1.2.2: a failed refresh ends the subscription; the next registration subscribes again.
-        EndSubscription(dialog);
+        ImsRegistrationLog.Notified(_logger, info.Version, registrationState, contactState, contactEvent, e.State);
+        React(ourAorListed, info.IsFull, registrationState, contactState, contactEvent, retryAfter);
     }
 
-    private void ScheduleSubscriptionRefresh(uint expires)
+    /// <summary>TS 24.229 §5.1.1.7 and RFC 3680 §5.1: what the UE does about its registration after a reg event NOTIFY.</summary>
+    private void React(bool ourAorListed, bool full, string registrationState, string contactState, string contactEvent, uint? retryAfter)
     {
-        // Caller holds _lock. TS 24.229 §5.1.1.3: refreshed like the registration (600 s before, or at half).
-        var due = expires > 1200 ? TimeSpan.FromSeconds(expires - 600) : TimeSpan.FromSeconds(expires / 2.0);
-        _subscriptionTimer?.Dispose();
-        _subscriptionTimer = _time.CreateTimer(s_subscriptionTimerFired, this, due, Timeout.InfiniteTimeSpan);
+        if (string.Equals(contactState, "terminated", StringComparison.OrdinalIgnoreCase))
+        {
+            switch (contactEvent.ToLowerInvariant())
+            {
+                case "deactivated":
+                case "expired":
+                    // TS 24.229 §5.1.1.7: "deactivated" -> the UE removes the registration details and starts an
+                    // initial registration (RFC 3680 §5.1: the UA should re-register). "expired": our refresh was
+                    // late; registering from scratch is the only way back.
+                    NetworkDeregistered(contactEvent, reregisterAfter: TimeSpan.Zero);
+                    return;
+                case "probation":
+                    // RFC 3680 §5.1: removed for now; re-register after retry-after seconds.
+                    NetworkDeregistered(contactEvent, reregisterAfter: TimeSpan.FromSeconds(retryAfter ?? 0));
+                    return;
+                default:
+                    // "rejected" (TS 24.229 §5.1.1.7: do not re-register; release the identity's dialogs) and
+                    // "unregistered" (RFC 3680 §5.1: removed by a REGISTER, ours or a third party's): stop.
+                    NetworkDeregistered(contactEvent, reregisterAfter: null);
+                    return;
+            }
+        }
+        if (ourAorListed && contactState.Length == 0
+            && (string.Equals(registrationState, "terminated", StringComparison.OrdinalIgnoreCase) || (full && !string.Equals(registrationState, "active", StringComparison.OrdinalIgnoreCase))))
+        {
+            // RFC 3680 §5.1: registration terminated (or, in full state, not active) with no contact of ours left.
+            NetworkDeregistered("registration " + registrationState, reregisterAfter: null);
+        }
     }
 
-    private void CancelSubscriptionTimer()
+    /// <summary>
+    /// TS 24.229 §5.1.1.7: the network removed our binding. The registration becomes Unregistered with
+    /// <see cref="ImsRegistrationError.DeregisteredByNetwork"/>; with <paramref name="reregisterAfter"/> an initial
+    /// registration (fresh authentication) follows after that delay, otherwise registration stops being wanted.
+    /// </summary>
+    private void NetworkDeregistered(string reason, TimeSpan? reregisterAfter)
     {
-        // Caller holds _lock.
-        _subscriptionTimer?.Dispose();
-        _subscriptionTimer = null;
+        bool wasRegistered;
+        DateTimeOffset? next = null;
+        lock (_lock)
+        {
+            wasRegistered = _registration.State == ImsRegistrationState.Registered;
+            if (!wasRegistered || _disposed)
+            {
+                return;
+            }
+            CancelTimer();
+            if (reregisterAfter is { } delay && _wanted)
+            {
+                next = _time.GetUtcNow() + delay;
+                _initialNext = true;
+                if (delay > TimeSpan.Zero)
+                {
+                    ScheduleTimer(delay);
+                }
+            }
+            else
+            {
+                _wanted = false;
+            }
+        }
+        ImsRegistrationLog.NetworkDeregistered(_logger, reason);
+        Update(r => new ImsRegistration
+        {
+            State = ImsRegistrationState.Unregistered,
+            Error = ImsRegistrationError.DeregisteredByNetwork,
+            StatusCode = r.StatusCode,
+            Contact = r.Contact,
+            NextAttemptAt = next,
+        });
+        if (next is not null && reregisterAfter == TimeSpan.Zero)
+        {
+            ImsRegistrationLog.Reregistering(_logger, "reg event: " + reason);
+            RunInBackground(c => ReregisterAsync(c));
+        }
     }
 
-    private void OnSubscriptionTimer() => RunInBackground(RefreshSubscriptionAsync);
+    /// <summary>
+    /// The subscription ended. RFC 6665 §4.1.3: subscribe again at once after deactivated, timeout, an expiry or
+    /// Timer N, after retry-after for probation and giveup, never after rejected, noresource, invariant or a refusal;
+    /// only while registered (a re-registration subscribes anew, TS 24.229 §5.1.1.3).
+    /// </summary>
+    private void OnRegEventTerminated(object? sender, SipSubscriptionTerminatedEventArgs e)
+    {
+        TimeSpan? delay = null;
+        lock (_lock)
+        {
+            if (!ReferenceEquals(e.Subscription, _subscription))
+            {
+                return;
+            }
+            _subscription = null;
+            var t = e.Termination;
+            if (!_disposed && _wanted && t.MayResubscribe && _registration.State == ImsRegistrationState.Registered)
+            {
+                delay = t.RetryAfter ?? TimeSpan.Zero;
+            }
+        }
+        if (delay is { } d)
+        {
+            if (d <= TimeSpan.Zero)
+            {
+                EnsureSubscribed();
+            }
+            else
+            {
+                lock (_lock)
+                {
+                    _resubscribeTimer?.Dispose();
+                    _resubscribeTimer = _time.CreateTimer(s_resubscribeTimerFired, this, d, Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+    }
 
-    private void EndSubscription(SipDialog dialog)
+    private void OnResubscribeTimer() => EnsureSubscribed();
+
+    /// <summary>Subscribes unless a subscription lives or is being made; only while registered.</summary>
+    private void EnsureSubscribed()
     {
         lock (_lock)
         {
-            if (ReferenceEquals(_subscription, dialog))
+            if (!_options.SubscribeToRegEvent || _subscription is not null || _subscribing || _disposed
+                || _registration.State != ImsRegistrationState.Registered)
             {
-                _subscription = null;
-                CancelSubscriptionTimer();
+                return;
             }
+            _subscribing = true;
         }
-        _ua.EndDialog(dialog);
+        RunInBackground(SubscribeAsync);
+    }
+
+    /// <summary>Ends the subscription with an unsubscription (RFC 6665 §4.1.2.3); returns when it has ended.</summary>
+    private async Task UnsubscribeRegEventAsync()
+    {
+        SipSubscription? subscription;
+        lock (_lock)
+        {
+            subscription = _subscription;
+            _subscription = null;
+            _resubscribeTimer?.Dispose();
+            _resubscribeTimer = null;
+        }
+        if (subscription is not null)
+        {
+            await subscription.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private bool IsOurAor(string aor)
     {
         var impu = _options.PublicIdentity.Uri;
-        return SipUri.TryParse(aor, out var uri) ? impu.Equals(uri) || string.Equals(impu.ToAddressOfRecord(), uri.ToAddressOfRecord(), StringComparison.OrdinalIgnoreCase) : false;
-    }
-
-    private static bool IsRegEvent(string? value)
-    {
-        // RFC 6665 §8.2.1: Event: reg, possibly with an id parameter.
-        var name = value?.Split(';', 2)[0].Trim();
-        return string.Equals(name, "reg", StringComparison.Ordinal);
+        return SipUri.TryParse(aor, out var uri) && (impu.Equals(uri) || string.Equals(impu.ToAddressOfRecord(), uri.ToAddressOfRecord(), StringComparison.OrdinalIgnoreCase));
     }
 
     private static string? Parameter(ImsRegInfoContact contact, string name)

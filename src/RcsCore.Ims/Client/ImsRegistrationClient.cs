@@ -43,6 +43,8 @@ public sealed partial class ImsRegistrationClient : IAsyncDisposable
     private bool _challengeIsProxy;
     private bool _wanted;
     private bool _disposed;
+    // The next (re-)registration is an initial one: fresh authentication (TS 24.229 §5.1.1.7).
+    private bool _initialNext;
 
     /// <summary>Creates the client; nothing is sent before <see cref="RegisterAsync"/>.</summary>
     /// <param name="userAgent">The user agent whose transport reaches <see cref="ImsRegistrationOptions.NextHop"/>.</param>
@@ -62,10 +64,6 @@ public sealed partial class ImsRegistrationClient : IAsyncDisposable
         _expires = options.Expires;
         // RFC 3261 §10.2.4: one Call-ID for every REGISTER this UA sends to this registrar.
         _callId = SipIds.NewCallId(options.Registrar.Host);
-        if (options.SubscribeToRegEvent)
-        {
-            _ua.Handle("NOTIFY", HandleNotifyAsync);
-        }
     }
 
     /// <summary>The configuration.</summary>
@@ -129,13 +127,16 @@ public sealed partial class ImsRegistrationClient : IAsyncDisposable
         {
             var outcome = await ExchangeAsync(ImsRegisterKind.Unregister, ct).ConfigureAwait(false);
             ImsRegistrationLog.Unregistered(_logger, _options.PublicIdentity.Uri.Text, outcome.StatusCode);
-            return Update(_ => new ImsRegistration
+            var result = Update(_ => new ImsRegistration
             {
                 State = ImsRegistrationState.Unregistered,
                 Error = outcome.Error,
                 StatusCode = outcome.StatusCode,
                 Contact = _contact,
             });
+            // Nothing left to watch: end the reg event subscription too (RFC 6665 §4.1.2.3).
+            await UnsubscribeRegEventAsync().ConfigureAwait(false);
+            return result;
         }
         finally
         {
@@ -191,11 +192,13 @@ public sealed partial class ImsRegistrationClient : IAsyncDisposable
         RunInBackground(c => ReregisterAsync(c));
     }
 
-    /// <summary>Stops timers and background work and ends the reg event subscription locally. Does not deregister.</summary>
+    /// <summary>
+    /// Stops timers and background work and unsubscribes from the reg event (SUBSCRIBE Expires: 0, RFC 6665
+    /// §4.1.2.3; bounded by 64*T1 twice). Does not deregister.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         Task[] pending;
-        SipDialog? subscription;
         lock (_lock)
         {
             if (_disposed)
@@ -204,10 +207,7 @@ public sealed partial class ImsRegistrationClient : IAsyncDisposable
             }
             _disposed = true;
             CancelTimer();
-            CancelSubscriptionTimer();
             pending = [.. _background];
-            subscription = _subscription;
-            _subscription = null;
         }
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
@@ -217,10 +217,7 @@ public sealed partial class ImsRegistrationClient : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-        if (subscription is not null)
-        {
-            _ua.EndDialog(subscription);
-        }
+        await UnsubscribeRegEventAsync().ConfigureAwait(false);
         _aka?.Dispose();
         _stopping.Dispose();
     }
@@ -605,10 +602,10 @@ public sealed partial class ImsRegistrationClient : IAsyncDisposable
         _timer = null;
     }
 
-    private void OnTimer() => RunInBackground(c => ReregisterAsync(c));
+    private void OnTimer() => RunInBackground(ReregisterAsync);
 
     /// <summary>A refresh, a retry, or a re-registration the network or the flow asked for.</summary>
-    private async Task ReregisterAsync(CancellationToken ct, bool initial = false)
+    private async Task ReregisterAsync(CancellationToken ct)
     {
         lock (_lock)
         {
@@ -620,12 +617,15 @@ public sealed partial class ImsRegistrationClient : IAsyncDisposable
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            bool initial;
             lock (_lock)
             {
                 if (!_wanted)
                 {
                     return;
                 }
+                initial = _initialNext;
+                _initialNext = false;
             }
             if (initial)
             {

@@ -32,8 +32,11 @@ internal static partial class ImsRegistrationLog
     [LoggerMessage(EventId = 4208, Level = LogLevel.Information, Message = "reg event subscription: {Status}, Expires {Expires}")]
     public static partial void Subscribed(ILogger logger, int status, uint expires);
 
-    [LoggerMessage(EventId = 4209, Level = LogLevel.Information, Message = "reg event NOTIFY: registration {RegistrationState}, our contact {ContactState}/{ContactEvent}; subscription {SubscriptionState}")]
-    public static partial void Notified(ILogger logger, string registrationState, string contactState, string contactEvent, string subscriptionState);
+    [LoggerMessage(EventId = 4209, Level = LogLevel.Information, Message = "reg event NOTIFY version {Version}: registration {RegistrationState}, our contact {ContactState}/{ContactEvent}; subscription {SubscriptionState}")]
+    public static partial void Notified(ILogger logger, long version, string registrationState, string contactState, string contactEvent, Sip.UserAgent.SipSubscriptionState subscriptionState);
+
+    [LoggerMessage(EventId = 4215, Level = LogLevel.Debug, Message = "reginfo version {Version} discarded (last applied {Last}; -1: a gap in partial state, refreshing for full state)")]
+    public static partial void RegInfoDiscarded(ILogger logger, long version, long last);
 
     [LoggerMessage(EventId = 4210, Level = LogLevel.Warning, Message = "deregistered by the network ({Event})")]
     public static partial void NetworkDeregistered(ILogger logger, string @event);

@@ -174,7 +174,7 @@ public sealed partial class SipRegEventNotifier : ISipRequestHandler, IAsyncDisp
         {
             return (Reply(request, 400), null);
         }
-        var subscription = new Subscription(dialog, aor, source, connectionId);
+        var subscription = new Subscription(dialog, aor, source, connectionId, EventOf(request));
         _subscriptions[dialog.Id] = subscription;
         lock (_indexLock)
         {
@@ -224,6 +224,21 @@ public sealed partial class SipRegEventNotifier : ISipRequestHandler, IAsyncDisp
 
     private static bool IsRegEvent(SipRequest request) =>
         request.GetHeader(SipHeaderName.Event) is { } ev && string.Equals(ev.Split(';')[0].Trim(), "reg", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The Event value to echo: <c>reg</c>, with the SUBSCRIBE's id parameter when it had one (RFC 6665 §8.2.1).</summary>
+    private static string EventOf(SipRequest request)
+    {
+        string? id = null;
+        foreach (var part in (request.GetHeader(SipHeaderName.Event) ?? string.Empty).Split(';').AsSpan(1))
+        {
+            var p = part.Split('=', 2);
+            if (p.Length == 2 && p[0].Trim().Equals("id", StringComparison.OrdinalIgnoreCase))
+            {
+                id = p[1].Trim();
+            }
+        }
+        return id is null ? "reg" : "reg;id=" + id;
+    }
 
     private static bool AcceptsRegInfo(string accept)
     {
@@ -288,7 +303,8 @@ public sealed partial class SipRegEventNotifier : ISipRequestHandler, IAsyncDisp
         {
             var b = s.Dialog.CreateRequest("NOTIFY", _sender.CreateVia(s.Peer));
             // RFC 6665 §8.2.1 / §4.2.2: Event and Subscription-State (with the time left, or why it ended).
-            b.AddHeader(SipHeaderName.Event, "reg");
+            // RFC 6665 §8.2.1: the NOTIFY's Event is the SUBSCRIBE's, id parameter included, so the subscriber can match it.
+            b.AddHeader(SipHeaderName.Event, s.Event);
             b.AddHeader(SipHeaderName.SubscriptionState, terminateReason is null
                 ? "active;expires=" + s.RemainingSeconds(now).ToString(CultureInfo.InvariantCulture)
                 : "terminated;reason=" + terminateReason);
@@ -355,7 +371,7 @@ public sealed partial class SipRegEventNotifier : ISipRequestHandler, IAsyncDisp
     }
 
     /// <summary>One reg subscription: its dialog, flow, expiry, version counter and NOTIFY queue.</summary>
-    private sealed class Subscription(SipDialog dialog, string aor, SipEndPoint peer, long connectionId)
+    private sealed class Subscription(SipDialog dialog, string aor, SipEndPoint peer, long connectionId, string @event)
     {
         private readonly Lock _lock = new();
         private readonly List<SipBindingChange> _pending = [];
@@ -371,6 +387,7 @@ public sealed partial class SipRegEventNotifier : ISipRequestHandler, IAsyncDisp
         public string Aor { get; } = aor;
         public SipEndPoint Peer { get; } = peer;
         public long ConnectionId { get; } = connectionId;
+        public string Event { get; } = @event;
 
         public uint NextVersion()
         {

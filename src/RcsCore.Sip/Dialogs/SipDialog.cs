@@ -231,6 +231,34 @@ public sealed class SipDialog
     }
 
     /// <summary>
+    /// Creates the subscriber's dialog from a NOTIFY that matches a SUBSCRIBE this UA sent, whether or not its 2xx
+    /// has arrived (RFC 6665 §4.1.2.4, §4.4.1): the NOTIFY is a request received in the dialog, so, as for a UAS
+    /// (RFC 3261 §12.1.1), the route set is its Record-Route in order, the remote target its Contact and the remote
+    /// sequence its CSeq; the local side (From, tag, CSeq, Contact) is the SUBSCRIBE's. False without a Contact or tags.
+    /// </summary>
+    internal static bool TryCreateSubscriber(SipRequest subscribe, SipRequest notify, bool secure, [NotNullWhen(true)] out SipDialog? dialog)
+    {
+        dialog = null;
+        if (subscribe.From is not { Tag: { Length: > 0 } localTag } from || subscribe.To is not { } to
+            || subscribe.CallId is not { } callId || subscribe.CSeq is not { } cseq
+            || notify.From?.Tag is not { Length: > 0 } remoteTag || notify.CSeq is not { } notifyCSeq
+            || notify.Contacts is not [var contact, ..] || contact.IsWildcard)
+        {
+            return false;
+        }
+        var localContact = subscribe.Contacts is [var c, ..] ? c.Uri : null;
+        dialog = new SipDialog(new SipDialogId(callId, localTag, remoteTag), SipDialogRole.Uac, SipDialogState.Confirmed, from, to,
+            contact.Uri, notify.RecordRoutes.ToArray(), secure && subscribe.RequestUri.Scheme == SipUriScheme.Sips, localContact)
+        {
+            _localSequence = cseq.Number,
+            _hasLocalSequence = true,
+            _remoteSequence = notifyCSeq.Number,
+            _hasRemoteSequence = true,
+        };
+        return true;
+    }
+
+    /// <summary>
     /// Builds a request inside the dialog (RFC 3261 §12.2.1.1): Request-URI and Route headers from the remote target
     /// and route set (loose routing when the first route has <c>lr</c>, otherwise strict routing, §16.12), To with
     /// the remote tag, From with the local tag, the Call-ID, CSeq one above the last (ACK reuses the CSeq number of

@@ -193,10 +193,11 @@ public sealed class SipIncomingRequest
             {
                 case AnswerState.Received:
                 case AnswerState.Proceeding:
-                    if (status is >= 200 and < 300 && !IsInitialInvite && _dialog is not null && Method is "INVITE" or "UPDATE")
+                    if (status is >= 200 and < 300 && !IsInitialInvite && _dialog is not null && Method is "INVITE" or "UPDATE" or "SUBSCRIBE" or "NOTIFY")
                     {
                         // RFC 3261 §12.2.2: a target refresh request replaces the remote target with its Contact;
                         // applied as it succeeds, so a rejected refresh changes nothing (as RFC 6141 clarifies).
+                        // RFC 6665 §4.1.2.2, §4.2.2: SUBSCRIBE and NOTIFY are target refresh requests too.
                         _dialog.RefreshRemoteTarget(Request);
                     }
                     if (status < 200)
@@ -224,6 +225,13 @@ public sealed class SipIncomingRequest
                     {
                         _state = AnswerState.Answered;
                         finished = true;
+                        if (status is >= 200 and < 300 && _dialog is null && Method is "SUBSCRIBE" or "REFER")
+                        {
+                            // RFC 6665 §4.2.1, RFC 3515 §2.4.4: the notifier's 2xx creates the dialog (RFC 3261
+                            // §12.1.1), so refreshes and unsubscriptions in it reach the SUBSCRIBE handler with
+                            // Dialog set and NOTIFYs can be sent through it.
+                            EnsureDialog(response);
+                        }
                         if (IsInitialInvite && _dialog is not null)
                         {
                             // RFC 3261 §12.3: a non-2xx final response ends the early dialog.

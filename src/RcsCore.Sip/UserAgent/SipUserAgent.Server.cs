@@ -76,6 +76,11 @@ public sealed partial class SipUserAgent
             await RejectAsync(transaction, failure, ct).ConfigureAwait(false);
             return;
         }
+        // RFC 6665 §4.1.2.4: a NOTIFY for one of our subscriptions, also one that overtook the SUBSCRIBE's 2xx.
+        if (request.Method == "NOTIFY" && await TryRouteNotifyAsync(transaction, request, ct).ConfigureAwait(false))
+        {
+            return;
+        }
         SipDialog? dialog = null;
         if (request.To!.Tag is not null)
         {
@@ -313,10 +318,10 @@ public sealed partial class SipUserAgent
         string method = incoming.Method;
         bool success = status is >= 200 and < 300;
         AddProduct(b, isResponse: true);
-        if ((method == "INVITE" && status is > 100 and < 300) || (method == "UPDATE" && success))
+        if ((method == "INVITE" && status is > 100 and < 300) || (success && method is "UPDATE" or "SUBSCRIBE" or "REFER"))
         {
             // RFC 3261 §12.1.1: a dialog-establishing response carries the UAS's Contact; so does the 2xx to a
-            // target refresh request (§12.2.2, RFC 3311 §5.2).
+            // target refresh request (§12.2.2, RFC 3311 §5.2); RFC 6665 §4.2.1.1, RFC 3515 §2.4.2: 2xx to SUBSCRIBE/REFER.
             b.AddHeader(SipHeaderName.Contact, "<" + (incoming.Dialog?.LocalContact ?? ContactFor(incoming.Remote)).Text + ">");
         }
         if ((success && method is "INVITE" or "OPTIONS") || status == 405)

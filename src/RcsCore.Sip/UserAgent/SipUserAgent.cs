@@ -44,6 +44,7 @@ public sealed partial class SipUserAgent : ISipTransactionUser, ISipDialogUser, 
             SupportedExtensions = new HashSet<string>(options.Supported, StringComparer.OrdinalIgnoreCase),
         };
         Logger = loggerFactory?.CreateLogger<SipUserAgent>() ?? (ILogger)NullLogger.Instance;
+        Time = timeProvider ?? TimeProvider.System;
         Transactions = new SipTransactionLayer(sender, this, timers, timeProvider, loggerFactory?.CreateLogger<SipTransactionLayer>());
         RebuildAllow();
     }
@@ -66,6 +67,8 @@ public sealed partial class SipUserAgent : ISipTransactionUser, ISipDialogUser, 
     internal ILogger Logger { get; }
 
     internal SipTimerOptions Timers => Transactions.Options;
+
+    internal TimeProvider Time { get; }
 
     internal SipTimerWheel Wheel => Transactions.Wheel;
 
@@ -122,6 +125,10 @@ public sealed partial class SipUserAgent : ISipTransactionUser, ISipDialogUser, 
             return;
         }
         _dialogs.TryRemove(new KeyValuePair<SipDialogId, SipDialog>(dialog.Id, dialog));
+        if (_subscriptionDialogs.TryRemove(dialog.Id, out var subscription))
+        {
+            subscription.OnDialogEnded(reason);
+        }
         if (_awaitingAck.TryRemove(dialog.Id, out var incoming))
         {
             incoming.StopWaitingForAck();
@@ -180,6 +187,10 @@ public sealed partial class SipUserAgent : ISipTransactionUser, ISipDialogUser, 
             pair.Value.Abort();
         }
         _pendingInvites.Clear();
+        foreach (var pair in _pendingSubscriptions)
+        {
+            pair.Value.Terminate(new SipSubscriptionTermination(SipSubscriptionTermination.Shutdown));
+        }
         foreach (var pair in _dialogs)
         {
             TerminateDialog(pair.Value, SipDialogTerminationReason.Shutdown);

@@ -54,4 +54,7 @@ internal static partial class SipUserAgentLog
 
     [LoggerMessage(EventId = 1815, Level = LogLevel.Warning, Message = "Could not create a dialog from a {Status} to {Method}: {Reason}")]
     public static partial void DialogNotCreated(ILogger logger, int status, string method, string reason);
+
+    [LoggerMessage(EventId = 1816, Level = LogLevel.Debug, Message = "{Event} subscription terminated: reason {Reason}, status {Status}, by the notifier: {ByNotifier}")]
+    public static partial void SubscriptionTerminated(ILogger logger, string @event, string? reason, int status, bool byNotifier);
 }

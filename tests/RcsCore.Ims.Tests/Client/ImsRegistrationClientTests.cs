@@ -364,6 +364,48 @@ public sealed class ImsRegistrationClientTests
     }
 
     [Fact]
+    public async Task ServerErrors_BackOffPerRfc5626AndHonourRetryAfter()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2025-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var registrar = await ScriptedRegistrar.StartAsync(SipTransportProtocol.Udp);
+        int n = 0;
+        registrar.OnRegister = incoming => ++n switch
+        {
+            <= 7 => incoming.CreateResponse(n % 2 == 0 ? 500 : 503).Build(),
+            // RFC 3261 §21.5.4: a Retry-After longer than the back-off wins.
+            8 => ((SipResponseBuilder)incoming.CreateResponse(503).AddHeader(SipHeaderName.RetryAfter, "3000")).Build(),
+            _ => ScriptedRegistrar.Ok(incoming, 3600),
+        };
+        await using var ue = await TestUe.StartAsync(SipTransportProtocol.Udp, _ => TestUe.Options(registrar, null) is var o
+            ? new ImsRegistrationOptions { Registrar = o.Registrar, NextHop = o.NextHop, PublicIdentity = o.PublicIdentity, PrivateIdentity = o.PrivateIdentity, SubscribeToRegEvent = false }
+            : null!, time);
+
+        var result = await ue.Client.RegisterAsync(TestContext.Current.CancellationToken);
+        for (int failures = 1; failures <= 8; failures++)
+        {
+            Assert.Equal(ImsRegistrationState.Failed, result.State);
+            Assert.Equal(ImsRegistrationError.Unreachable, result.Error);
+            var wait = result.NextAttemptAt!.Value - time.GetUtcNow();
+            if (failures == 8)
+            {
+                Assert.Equal(TimeSpan.FromSeconds(3000), wait);
+            }
+            else
+            {
+                // RFC 5626 §4.5: min(max-time 1800 s, base-time 30 s * 2^failures), then 50-100% of it.
+                double upper = Math.Min(1800, 30 * Math.Pow(2, failures));
+                Assert.InRange(wait.TotalSeconds, upper / 2, upper);
+            }
+            time.Advance(wait);
+            await WaitUntilAsync(() => registrar.Registers.Count == failures + 1);
+            result = await ue.WaitForAsync(r => r.StatusCode != result.StatusCode || r.NextAttemptAt != result.NextAttemptAt);
+        }
+        Assert.Equal(ImsRegistrationState.Registered, result.State);
+        // Success resets the count: the refresh follows the TS 24.229 timing again.
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromSeconds(3000), result.NextAttemptAt);
+    }
+
+    [Fact]
     public async Task Timeout_IsRetriedLikeAServerError()
     {
         // Nothing listens at the next hop: the transaction times out (408), which is retried with back-off.
@@ -426,10 +468,122 @@ public sealed class ImsRegistrationClientTests
         Assert.Equal(200, ok.StatusCode);
         var down = await ue.WaitForAsync(r => r.State == ImsRegistrationState.Unregistered);
         Assert.Equal(ImsRegistrationError.DeregisteredByNetwork, down.Error);
-        Assert.Null(ue.Client.RegEventSubscription);
+        // RFC 6665 §4.1.3: reason=rejected: the subscription ends and is not renewed.
+        await WaitUntilAsync(() => ue.Client.RegEventSubscription is null);
         Assert.Null(ue.Client.Registration.NextAttemptAt);
         await Task.Delay(200, TestContext.Current.CancellationToken);
         Assert.Single(registrar.Registers);
+        Assert.Single(registrar.Subscribes);
+    }
+
+    [Fact]
+    public async Task RegEvent_VersionsAreAppliedInOrder()
+    {
+        await using var registrar = await ScriptedRegistrar.StartAsync(SipTransportProtocol.Udp);
+        await using var ue = await TestUe.StartAsync(SipTransportProtocol.Udp, _ => WithRegEvent(TestUe.Options(registrar, null)));
+        var registered = await ue.Client.RegisterAsync(TestContext.Current.CancellationToken);
+        await registrar.NextSubscribeAsync();
+        await WaitUntilAsync(() => ue.Client.RegEventSubscription is not null && registrar.Subscription is not null);
+        string aor = "sip:alice@ims.test", contact = registered.Contact!.Uri.Text;
+        Assert.Equal(200, (await registrar.NotifyAsync(aor, contact, "active", "active", "registered", version: 0)).StatusCode);
+        Assert.Equal(200, (await registrar.NotifyAsync(aor, contact, "active", "active", "refreshed", version: 1, full: false)).StatusCode);
+
+        // RFC 3680 §5.2: a document not newer than the last applied (a duplicate or reordered one) is ignored.
+        Assert.Equal(200, (await registrar.NotifyAsync(aor, contact, "terminated", "terminated", "deactivated", version: 1, full: false)).StatusCode);
+        // A partial document after a gap (version 3 after 1) is not applied either: the UE refreshes for full state.
+        Assert.Equal(200, (await registrar.NotifyAsync(aor, contact, "terminated", "terminated", "deactivated", version: 3, full: false)).StatusCode);
+        var refresh = await registrar.NextSubscribeAsync();
+        Assert.NotNull(refresh.To!.Tag);
+        Assert.Equal(600000u, refresh.Expires);
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        Assert.Single(registrar.Registers);
+        Assert.Equal(ImsRegistrationState.Registered, ue.Client.Registration.State);
+
+        // The next version in order is applied: our contact was deactivated -> initial registration (TS 24.229 §5.1.1.7).
+        Assert.Equal(200, (await registrar.NotifyAsync(aor, contact, "terminated", "terminated", "deactivated", version: 2, full: false)).StatusCode);
+        await ue.WaitForAsync(r => r.State == ImsRegistrationState.Registered && r.ExpiresAt > registered.ExpiresAt);
+        Assert.Equal(2, registrar.Registers.Count);
+    }
+
+    [Fact]
+    public async Task RegEvent_FullStateAfterAGapIsApplied()
+    {
+        await using var registrar = await ScriptedRegistrar.StartAsync(SipTransportProtocol.Tcp);
+        await using var ue = await TestUe.StartAsync(SipTransportProtocol.Tcp, _ => WithRegEvent(TestUe.Options(registrar, null)));
+        var registered = await ue.Client.RegisterAsync(TestContext.Current.CancellationToken);
+        await registrar.NextSubscribeAsync();
+        await WaitUntilAsync(() => ue.Client.RegEventSubscription is not null && registrar.Subscription is not null);
+        string aor = "sip:alice@ims.test", contact = registered.Contact!.Uri.Text;
+        await registrar.NotifyAsync(aor, contact, "active", "active", "registered", version: 0);
+
+        // RFC 3680 §5.2: a full document replaces the state whatever the gap.
+        await registrar.NotifyAsync(aor, contact, "terminated", "terminated", "rejected", "terminated;reason=rejected", version: 7, full: true);
+
+        var down = await ue.WaitForAsync(r => r.State == ImsRegistrationState.Unregistered);
+        Assert.Equal(ImsRegistrationError.DeregisteredByNetwork, down.Error);
+    }
+
+    [Fact]
+    public async Task RegEvent_ProbationReregistersAfterRetryAfter()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2025-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var registrar = await ScriptedRegistrar.StartAsync(SipTransportProtocol.Udp);
+        await using var ue = await TestUe.StartAsync(SipTransportProtocol.Udp, _ => WithRegEvent(TestUe.Options(registrar, null)), time);
+        var registered = await ue.Client.RegisterAsync(TestContext.Current.CancellationToken);
+        await registrar.NextSubscribeAsync();
+        await WaitUntilAsync(() => ue.Client.RegEventSubscription is not null && registrar.Subscription is not null);
+
+        // RFC 3680 §5.1: probation: removed for now, the UA may register again after retry-after seconds.
+        await registrar.NotifyAsync("sip:alice@ims.test", registered.Contact!.Uri.Text, "terminated", "terminated", "probation", retryAfter: 120);
+
+        var down = await ue.WaitForAsync(r => r.State == ImsRegistrationState.Unregistered);
+        Assert.Equal(ImsRegistrationError.DeregisteredByNetwork, down.Error);
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromSeconds(120), down.NextAttemptAt);
+        time.Advance(TimeSpan.FromSeconds(119));
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        Assert.Single(registrar.Registers);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await ue.WaitForAsync(r => r.State == ImsRegistrationState.Registered);
+        Assert.Equal(2, registrar.Registers.Count);
+    }
+
+    [Fact]
+    public async Task RegEvent_UnregisteredByAThirdPartyStops()
+    {
+        await using var registrar = await ScriptedRegistrar.StartAsync(SipTransportProtocol.Udp);
+        await using var ue = await TestUe.StartAsync(SipTransportProtocol.Udp, _ => WithRegEvent(TestUe.Options(registrar, null)));
+        var registered = await ue.Client.RegisterAsync(TestContext.Current.CancellationToken);
+        await registrar.NextSubscribeAsync();
+        await WaitUntilAsync(() => ue.Client.RegEventSubscription is not null && registrar.Subscription is not null);
+
+        // RFC 3680 §5.1: "unregistered": removed by a REGISTER that was not ours; the UE does not fight it.
+        await registrar.NotifyAsync("sip:alice@ims.test", registered.Contact!.Uri.Text, "terminated", "terminated", "unregistered");
+
+        var down = await ue.WaitForAsync(r => r.State == ImsRegistrationState.Unregistered);
+        Assert.Equal(ImsRegistrationError.DeregisteredByNetwork, down.Error);
+        Assert.Null(down.NextAttemptAt);
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        Assert.Single(registrar.Registers);
+    }
+
+    [Fact]
+    public async Task RegEvent_DisposeUnsubscribes()
+    {
+        await using var registrar = await ScriptedRegistrar.StartAsync(SipTransportProtocol.Tcp);
+        var ue = await TestUe.StartAsync(SipTransportProtocol.Tcp, _ => WithRegEvent(TestUe.Options(registrar, null)));
+        await ue.Client.RegisterAsync(TestContext.Current.CancellationToken);
+        await registrar.NextSubscribeAsync();
+        await WaitUntilAsync(() => ue.Client.RegEventSubscription is not null && registrar.Subscription is not null);
+        var subscription = ue.Client.RegEventSubscription!;
+
+        await ue.DisposeAsync();
+
+        // RFC 6665 §4.1.2.3: Expires 0 in the dialog; the registrar confirms with a terminated NOTIFY.
+        var unsubscribe = await registrar.NextSubscribeAsync();
+        Assert.Equal(0u, unsubscribe.Expires);
+        Assert.Equal(subscription.Dialog?.CallId ?? unsubscribe.CallId, unsubscribe.CallId);
+        Assert.Equal(Sip.UserAgent.SipSubscriptionState.Terminated, subscription.State);
+        Assert.True(subscription.Termination!.ByNotifier);
     }
 
     [Fact]

@@ -71,7 +71,7 @@ internal sealed class ScriptedRegistrar : IAsyncDisposable
     {
         Agent = agent;
         agent.Ua.Handle("REGISTER", (request, _) => ValueTask.FromResult<SipResponse?>(Handle(request)));
-        agent.Ua.Handle("SUBSCRIBE", (request, _) => ValueTask.FromResult<SipResponse?>(HandleSubscribe(request)));
+        agent.Ua.Handle("SUBSCRIBE", HandleSubscribeAsync);
     }
 
     public LoopbackAgent Agent { get; }
@@ -79,6 +79,8 @@ internal sealed class ScriptedRegistrar : IAsyncDisposable
     public SipEndPoint EndPoint => Agent.Local;
 
     public ConcurrentQueue<SipRequest> Registers { get; } = new();
+
+    public ConcurrentQueue<SipRequest> Subscribes { get; } = new();
 
     /// <summary>Answers a REGISTER; the default accepts with the granted expiry of <see cref="GrantedExpires"/>.</summary>
     public Func<SipIncomingRequest, SipResponse>? OnRegister { get; set; }
@@ -145,41 +147,51 @@ internal sealed class ScriptedRegistrar : IAsyncDisposable
         return b.Build();
     }
 
-    private SipResponse HandleSubscribe(SipIncomingRequest incoming)
+    private async ValueTask<SipResponse?> HandleSubscribeAsync(SipIncomingRequest incoming, CancellationToken ct)
     {
+        Subscribes.Enqueue(incoming.Request);
+        uint expires = incoming.Request.Expires ?? 600000;
         var b = incoming.CreateResponse(200);
-        b.AddHeader(SipHeaderName.Contact, "<sip:scscf@127.0.0.1:" + EndPoint.Address.Port + (EndPoint.Protocol == SipTransportProtocol.Tcp ? ";transport=tcp" : "") + ">");
-        b.AddHeader(SipHeaderName.Expires, "600000");
-        var response = b.Build();
-        if (SipDialog.TryCreateUas(incoming.Request, response, false, out var dialog))
+        b.AddHeader(SipHeaderName.Expires, expires.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await incoming.SendResponseAsync(((SipResponseBuilder)b).Build(), ct);
+        if (incoming.Request.To?.Tag is null)
         {
-            Subscription = dialog;
+            // RFC 6665 §4.2.1: the user agent core made the dialog from the 2xx.
+            Subscription = incoming.Dialog;
             SubscriberEndPoint = incoming.Remote;
         }
         _subscribes.Writer.TryWrite(incoming.Request);
-        return response;
+        if (expires == 0 && incoming.Dialog is { } dialog)
+        {
+            // RFC 6665 §4.2.1.4: an unsubscription is confirmed by a NOTIFY with Subscription-State terminated.
+            await NotifyAsync("sip:alice@ims.test", "sip:none@127.0.0.1", "terminated", "terminated", "unregistered", "terminated;reason=timeout", dialog: dialog);
+        }
+        return null;
     }
 
     /// <summary>Sends a reg event NOTIFY with our contact in the given state/event (RFC 3680 §5.3).</summary>
-    public Task<SipResponse> NotifyAsync(string aor, string contactUri, string registrationState, string contactState, string contactEvent, string subscriptionState = "active;expires=600000")
+    public Task<SipResponse> NotifyAsync(string aor, string contactUri, string registrationState, string contactState, string contactEvent,
+        string subscriptionState = "active;expires=600000", long? version = null, bool full = true, uint? retryAfter = null, SipDialog? dialog = null)
     {
-        var dialog = Subscription ?? throw new InvalidOperationException("no subscription");
-        var via = new SipViaHeader(EndPoint.ViaTransport, "127.0.0.1", EndPoint.Address.Port, [new("branch", SipIds.NewBranch()), new("rport", null)]);
-        var b = dialog.CreateRequest("NOTIFY", via);
+        var d = dialog ?? Subscription ?? throw new InvalidOperationException("no subscription");
+        var b = d.CreateRequest("NOTIFY");
         b.AddHeader(SipHeaderName.Event, "reg");
         b.AddHeader(SipHeaderName.SubscriptionState, subscriptionState);
+        long v = version ?? _notifyVersion;
+        _notifyVersion = (int)v + 1;
+        string retry = retryAfter is { } r ? $" retry-after=\"{r}\"" : string.Empty;
         var xml = $"""
             <?xml version="1.0"?>
-            <reginfo xmlns="urn:ietf:params:xml:ns:reginfo" version="{_notifyVersion++}" state="full">
+            <reginfo xmlns="urn:ietf:params:xml:ns:reginfo" version="{v}" state="{(full ? "full" : "partial")}">
               <registration aor="{aor}" id="a7" state="{registrationState}">
-                <contact id="76" state="{contactState}" event="{contactEvent}" expires="0">
+                <contact id="76" state="{contactState}" event="{contactEvent}" expires="0"{retry}>
                   <uri>{System.Security.SecurityElement.Escape(contactUri)}</uri>
                 </contact>
               </registration>
             </reginfo>
             """;
         b.SetBody(Encoding.UTF8.GetBytes(xml), "application/reginfo+xml");
-        return Agent.Ua.SendRequestAsync(b.Build(), SubscriberEndPoint);
+        return d.SendRequestAsync(b.Build());
     }
 
     public ValueTask DisposeAsync() => Agent.DisposeAsync();

@@ -284,6 +284,15 @@ public sealed class SipRegEventNotifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NotifyEchoesTheEventIdOfTheSubscribe()
+    {
+        // RFC 6665 §8.2.1: the subscriber matches NOTIFYs by event-type and id; the notifier copies both.
+        Assert.Equal(200, (await SendAsync(Subscribe(ev: "reg;id=42"))).StatusCode);
+        var notify = await _sender.NextAsync();
+        Assert.Equal("reg;id=42", notify.GetHeader(SipHeaderName.Event));
+    }
+
+    [Fact]
     public async Task NotifyRejectedWith481EndsTheSubscription()
     {
         _sender.Status = _ => 481;
