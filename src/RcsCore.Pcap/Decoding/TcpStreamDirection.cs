@@ -336,6 +336,7 @@ internal sealed class TcpStreamDirection
                     int crlf = SkipCrlf(span);
                     if (crlf > 0)
                     {
+                        _owner.Statistics.KeepAlives++;
                         Consume(crlf);
                         continue;
                     }

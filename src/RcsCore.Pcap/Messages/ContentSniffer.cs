@@ -68,7 +68,10 @@ internal static class ContentSniffer
         {
             return SniffResult.Other;
         }
-        return line.Length > first + 9 && EndsWithIgnoreCase(line, " SIP/2.0"u8) ? SniffResult.Sip : SniffResult.Other;
+        // RFC 3261 §7.1: Method SP Request-URI SP SIP-Version, and the Request-URI holds no space.
+        return line.Length > first + 9 && EndsWithIgnoreCase(line, " SIP/2.0"u8) && line[(first + 1)..^8].IndexOf((byte)' ') < 0 && line[first + 1] != (byte)' '
+            ? SniffResult.Sip
+            : SniffResult.Other;
     }
 
     /// <summary>
@@ -82,33 +85,121 @@ internal static class ContentSniffer
         int pos = from;
         while (pos < data.Length)
         {
-            if (pos == 0 || data[pos - 1] == (byte)'\n')
+            bool lineStart = pos == 0 || data[pos - 1] == (byte)'\n';
+            int lf = data[pos..].IndexOf((byte)'\n');
+            if (lineStart)
             {
-                var r = Classify(data[pos..], complete: false);
-                if (r == SniffResult.Sip && !msrpOnly || r == SniffResult.Msrp)
+                if (lf < 0 && data.Length - pos < MaxStartLine)
                 {
-                    kind = r;
-                    safeDrop = pos;
-                    return pos;
-                }
-                if (r == SniffResult.NeedMoreData)
-                {
+                    // The last line is still arriving; it may become a start line with the next segment.
                     safeDrop = pos;
                     return -1;
                 }
+                var line = lf < 0 ? data[pos..] : data.Slice(pos, lf);
+                if (!line.IsEmpty && line[^1] == (byte)'\r')
+                {
+                    line = line[..^1];
+                }
+                int at = FindInLine(line, msrpOnly, out kind);
+                if (at >= 0)
+                {
+                    safeDrop = pos + at;
+                    return pos + at;
+                }
             }
-            int lf = data[pos..].IndexOf((byte)'\n');
             if (lf < 0)
             {
                 break;
             }
             pos += lf + 1;
         }
-        // Keep the unfinished last line: it may become a start line with the next segment.
         int lastLf = data.LastIndexOf((byte)'\n');
         int tailStart = lastLf < 0 ? 0 : lastLf + 1;
         safeDrop = data.Length - tailStart > MaxStartLine ? data.Length : Math.Max(tailStart, Math.Min(from, data.Length));
         return -1;
+    }
+
+    /// <summary>
+    /// Where a start line begins inside <paramref name="line"/>: at its start, or after body bytes that ran into it
+    /// (a body need not end with CRLF, so after a gap the previous message's tail can share the line).
+    /// </summary>
+    private static int FindInLine(ReadOnlySpan<byte> line, bool msrpOnly, out SniffResult kind)
+    {
+        kind = ClassifyLine(line);
+        if (kind == SniffResult.Msrp)
+        {
+            return 0;
+        }
+        if (!msrpOnly && kind == SniffResult.Sip && (line.StartsWith("SIP/"u8) || KnownMethodLength(line) > 0))
+        {
+            return 0;
+        }
+        int msrp = line.IndexOf("MSRP "u8);
+        if (msrp > 0 && ClassifyLine(line[msrp..]) == SniffResult.Msrp)
+        {
+            kind = SniffResult.Msrp;
+            return msrp;
+        }
+        if (msrpOnly)
+        {
+            kind = SniffResult.Other;
+            return -1;
+        }
+        int status = line.IndexOf("SIP/2.0 "u8);
+        if (status > 0 && ClassifyLine(line[status..]) == SniffResult.Sip)
+        {
+            kind = SniffResult.Sip;
+            return status;
+        }
+        if (EndsWithIgnoreCase(line, " SIP/2.0"u8))
+        {
+            // "... bodyINVITE sip:x SIP/2.0": the Request-URI has no spaces (RFC 3261 §25.1), the method is the token
+            // before it, or the known method that token ends with.
+            var head = line[..^8];
+            int sp = head.LastIndexOf((byte)' ');
+            if (sp > 0)
+            {
+                var before = head[..sp];
+                int tokenStart = before.LastIndexOf((byte)' ') + 1;
+                var token = before[tokenStart..];
+                int at = tokenStart;
+                foreach (var m in s_methods)
+                {
+                    if (token.Length >= m.Length && token.EndsWith(m))
+                    {
+                        at = tokenStart + token.Length - m.Length;
+                        break;
+                    }
+                }
+                if (ClassifyLine(line[at..]) == SniffResult.Sip)
+                {
+                    kind = SniffResult.Sip;
+                    return at;
+                }
+            }
+        }
+        kind = SniffResult.Other;
+        return -1;
+    }
+
+    private static readonly byte[][] s_methods =
+    [
+        "INVITE"u8.ToArray(), "ACK"u8.ToArray(), "BYE"u8.ToArray(), "CANCEL"u8.ToArray(), "REGISTER"u8.ToArray(), "OPTIONS"u8.ToArray(),
+        "MESSAGE"u8.ToArray(), "SUBSCRIBE"u8.ToArray(), "NOTIFY"u8.ToArray(), "PUBLISH"u8.ToArray(), "REFER"u8.ToArray(), "INFO"u8.ToArray(),
+        "UPDATE"u8.ToArray(), "PRACK"u8.ToArray(),
+    ];
+
+    /// <summary>Length of the known method (RFC 3261 §27.4 registry, common ones) the line starts with followed by a space, or 0.</summary>
+    private static int KnownMethodLength(ReadOnlySpan<byte> line)
+    {
+        foreach (var m in s_methods)
+        {
+            if (line.Length > m.Length && line[m.Length] == (byte)' ' && line.StartsWith(m))
+            {
+                return m.Length;
+            }
+        }
+        return 0;
     }
 
     private static bool LooksLikePrefix(ReadOnlySpan<byte> s)
