@@ -18,6 +18,7 @@ internal static class Program
         root.Subcommands.Add(DemoCommand.Create(stdout));
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(UserCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ReplayCommand.Create(stdout, stderr));
         return root;
     }
 }

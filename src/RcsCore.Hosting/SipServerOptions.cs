@@ -67,6 +67,12 @@ public sealed class SipServerOptions
     /// <summary>Expiry limits of registrations (RFC 3261 §10.3 step 7).</summary>
     public SipLocationServiceOptions Registration { get; init; } = new();
 
+    /// <summary>
+    /// When set, every SIP message the server sends or receives is recorded to this pcapng file (created or
+    /// overwritten at construction, flushed at least once a second and on dispose) with synthesised IP/UDP/TCP headers.
+    /// </summary>
+    public string? CapturePath { get; init; }
+
     /// <summary>The clock of the registrar, the reg event package and the nonces (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

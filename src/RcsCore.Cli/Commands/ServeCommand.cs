@@ -23,6 +23,7 @@ internal static class ServeCommand
         var data = new Option<string?>("--data") { Description = "Data directory of the embedded store (subscribers from rcs user add, registrations); REGISTER then needs authentication." };
         var digest = new Option<string[]>("--digest-algorithms") { Description = "Digest algorithms the registrar offers, in order (MD5, SHA-256, SHA-512-256); default SHA-256 MD5.", AllowMultipleArgumentsPerToken = true };
         var dns = new Option<bool>("--dns") { Description = "Resolve host names with DNS (RFC 3263 NAPTR/SRV/A/AAAA) after the static routes." };
+        var capture = new Option<string?>("--capture") { Description = "Record every SIP message sent and received to this pcapng file (Wireshark/tshark open it)." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Information };
         var cmd = new Command("serve", "Run the RcsCore SIP server until Ctrl+C / SIGTERM.");
         cmd.Options.Add(listen);
@@ -31,13 +32,14 @@ internal static class ServeCommand
         cmd.Options.Add(data);
         cmd.Options.Add(dns);
         cmd.Options.Add(digest);
+        cmd.Options.Add(capture);
         cmd.Options.Add(logLevel);
         cmd.SetAction(async (result, ct) =>
         {
             SipServerOptions options;
             try
             {
-                options = BuildOptions(result.GetValue(listen), result.GetValue(route), result.GetValue(domain), result.GetValue(data), result.GetValue(dns), result.GetValue(digest));
+                options = BuildOptions(result.GetValue(listen), result.GetValue(route), result.GetValue(domain), result.GetValue(data), result.GetValue(dns), result.GetValue(digest), result.GetValue(capture));
             }
             catch (FormatException e)
             {
@@ -70,7 +72,7 @@ internal static class ServeCommand
         return cmd;
     }
 
-    internal static SipServerOptions BuildOptions(string[]? listen, string[]? routes, string[]? domains, string? data, bool useDns = false, string[]? digestAlgorithms = null)
+    internal static SipServerOptions BuildOptions(string[]? listen, string[]? routes, string[]? domains, string? data, bool useDns = false, string[]? digestAlgorithms = null, string? capture = null)
     {
         var endpoints = new List<SipEndPoint>();
         foreach (var l in listen ?? [])
@@ -112,7 +114,7 @@ internal static class ServeCommand
             }
             (algorithms ??= []).Add(parsed);
         }
-        return new SipServerOptions { Listen = endpoints, StaticRoutes = table, Domains = domainSet, DataDirectory = data, UseDns = useDns, DigestAlgorithms = algorithms };
+        return new SipServerOptions { Listen = endpoints, StaticRoutes = table, Domains = domainSet, DataDirectory = data, UseDns = useDns, DigestAlgorithms = algorithms, CapturePath = capture };
     }
 
     internal static SipEndPoint ParseListen(string text)

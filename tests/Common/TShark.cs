@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace RcsCore.Pcap.Tests;
+namespace RcsCore.Tests.Common;
 
 /// <summary>Runs Debian's tshark as an oracle (tests/run.sh installs it). Fails clearly when it is missing.</summary>
-internal static class TShark
+public static class TShark
 {
     public static string Path
     {
