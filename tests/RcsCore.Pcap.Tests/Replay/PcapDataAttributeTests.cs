@@ -58,3 +58,34 @@ public class PcapDataAttributeTests
         Assert.Contains("no/such/capture.pcap", ex.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The captures recorded from real peers in pcaps/ (see pcaps/README.md), one case per message and per dialog.</summary>
+public class RecordedCaptureTests
+{
+    [Theory]
+    [PcapMessages("pcaps")]
+    public void EveryRecordedMessageParses(PcapMessageCase c)
+    {
+        Assert.Null(c.Message.ParseError);
+        Assert.Equal(PcapProtocol.Sip, c.Message.Protocol);
+    }
+
+    [Theory]
+    [PcapDialogs("pcaps")]
+    public void EveryRecordedDialogCompletes(PcapDialogCase c)
+    {
+        var msgs = c.Dialog.Messages.Select(m => m.Sip!).ToList();
+        var first = Assert.IsType<SipRequest>(msgs[0]);
+        // Every request of the dialog got a final response, and every final response is a success: the peers all succeeded.
+        foreach (var request in msgs.OfType<SipRequest>().Where(r => r.Method != "ACK"))
+        {
+            Assert.Contains(msgs.OfType<SipResponse>(), r => r.StatusCode >= 200 && r.CSeq!.Value.Method == request.Method && r.TopVia!.Branch == request.TopVia!.Branch);
+        }
+        Assert.All(msgs.OfType<SipResponse>().Where(r => r.StatusCode >= 200), r => Assert.InRange(r.StatusCode, 200, 299));
+        if (first.Method == "INVITE")
+        {
+            Assert.Contains(msgs.OfType<SipRequest>(), r => r.Method == "ACK");
+            Assert.Contains(msgs.OfType<SipRequest>(), r => r.Method == "BYE");
+        }
+    }
+}
