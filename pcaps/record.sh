@@ -48,5 +48,22 @@ sipp 127.0.0.1:5198 -sf $SC/uac-options.xml -s rcs -p 5199 -t u1 -m 3 -r 3 "${SI
 sipp 127.0.0.1:5198 -sf $SC/uac-options.xml -s rcs -p 5199 -t t1 -m 3 -r 3 "${SIPP_COMMON[@]}" >/dev/null 2>&1
 kill -TERM $SRV; wait $SRV 2>/dev/null || true
 
+# 5. SIPp REGISTER with MD5 digest against Kamailio's registrar (db_text subscribers): 2 users x 2, UDP: 401 then 200.
+KDIR=$(mktemp -d)
+mkdir -p "$KDIR/db"
+printf 'id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null)\n1:user0:127.0.0.1:secret0::\n2:user1:127.0.0.1:secret1::\n' > "$KDIR/db/subscriber"
+printf 'table_name(string) table_version(int)\nsubscriber:7\nlocation:9\n' > "$KDIR/db/version"
+MPATH=$(dirname "$(find /usr/lib -name registrar.so -path '*kamailio*' | head -1)")
+sed -e "s|__PORT__|5200|g" -e "s|__DBDIR__|$KDIR/db|g" -e "s|__MPATH__|$MPATH/|g" tests/RcsCore.Interop.Tests/kamailio/registrar.cfg > "$KDIR/k.cfg"
+printf 'SEQUENTIAL\nuser0;[authentication username=user0 password=secret0]\nuser1;[authentication username=user1 password=secret1]\n' > "$KDIR/users.csv"
+capture $OUT/sipp-kamailio-register-digest-udp.pcapng "udp port 5200"
+kamailio -f "$KDIR/k.cfg" -DD -E -m 64 -M 16 >/dev/null 2>&1 & KAM=$!
+sleep 3
+sipp 127.0.0.1:5200 -sf $SC/uac-register-auth.xml -inf "$KDIR/users.csv" -p 5201 -t u1 -m 4 -r 4 "${SIPP_COMMON[@]}" >/dev/null 2>&1
+stop_capture
+kill -TERM $KAM; wait $KAM 2>/dev/null || true
+rm -rf "$KDIR"
+
+chmod 644 $OUT/*.pcapng
 ls -l $OUT/*.pcap* 
 for f in $OUT/*.pcapng; do echo "$f: $(tshark -r "$f" -Y sip 2>/dev/null | wc -l) SIP packets"; done
