@@ -94,10 +94,6 @@ public sealed class PcapMessageReader : IDisposable
     private void OnIssue(PcapIssue issue)
     {
         Statistics.Issues++;
-        if (issue.Kind is PcapIssueKind.CorruptRecord or PcapIssueKind.TruncatedFile or PcapIssueKind.UnknownInterface)
-        {
-            // File-level issues know their offset but not always the packet; the next packet is the one concerned.
-        }
         if (_issues.Count < _options.MaxIssuesKept)
         {
             _issues.Add(issue);

@@ -64,6 +64,25 @@ public static class PcapReplay
         return Owned(reader, messages);
     }
 
+    /// <summary>
+    /// The same as <see cref="ReadMessages"/> for <c>await foreach</c>: the file is read with synchronous sequential
+    /// reads (the fastest way through a local file); the enumeration yields to the caller's context every 1024
+    /// messages and observes <paramref name="ct"/> between messages.
+    /// </summary>
+    public static async IAsyncEnumerable<PcapMessage> ReadMessagesAsync(string path, PcapReadOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        int n = 0;
+        foreach (var m in ReadMessages(path, options))
+        {
+            ct.ThrowIfCancellationRequested();
+            if ((++n & 1023) == 0)
+            {
+                await Task.Yield();
+            }
+            yield return m;
+        }
+    }
+
     private static IEnumerable<PcapMessage> Owned(PcapMessageReader reader, IEnumerable<PcapMessage> messages)
     {
         using (reader)

@@ -23,6 +23,21 @@ public class CorpusCaptureTests
 
     [Theory]
     [MemberData(nameof(Captures))]
+    public async Task AsyncEnumerationGivesTheSameMessages(string capture)
+    {
+        var file = Full(capture);
+        var sync = PcapReplay.ReadMessages(file).Select(m => (m.PacketNumber, m.Label)).ToList();
+        var list = new List<(long, string)>();
+        await foreach (var m in PcapReplay.ReadMessagesAsync(file, ct: TestContext.Current.CancellationToken))
+        {
+            list.Add((m.PacketNumber, m.Label));
+        }
+        Assert.Equal(sync, list);
+        Assert.NotEmpty(list);
+    }
+
+    [Theory]
+    [MemberData(nameof(Captures))]
     public void SipPacketsMatchTshark(string capture)
     {
         var file = Full(capture);

@@ -96,6 +96,39 @@ public class SipReplayerTests
         Assert.Equal(("OPTIONS", "200", "none"), (d.Method, d.Expected, d.Actual));
     }
 
+    [Fact]
+    public async Task TimeScaledReplayKeepsTheRecordedSpacingDividedBySpeed()
+    {
+        var recordTime = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var ms = new MemoryStream();
+        using (var rec = new PcapTrafficRecorder(ms, timeProvider: recordTime, leaveOpen: true))
+        {
+            rec.RecordUdp(Uac, Uas, Encoding.UTF8.GetBytes(Request("OPTIONS", "z9hG4bK-s1", 1)));
+            recordTime.Advance(TimeSpan.FromSeconds(4));
+            rec.RecordUdp(Uac, Uas, Encoding.UTF8.GetBytes(Request("OPTIONS", "z9hG4bK-s2", 2)));
+        }
+        ms.Position = 0;
+        var messages = new PcapMessageReader(ms).ReadMessages().ToList();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var uas = new FakeUas(false, time);
+        var replay = SipReplayer.ReplayAsync(messages, new SipReplayOptions { Target = uas.EndPoint, Speed = 2, TimeProvider = time, ResponseTimeout = TimeSpan.FromSeconds(1) }, TestContext.Current.CancellationToken);
+        // Drive the fake clock in 100 ms steps (bounded) until the replay is done.
+        for (int i = 0; i < 2000 && !replay.IsCompleted; i++)
+        {
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+            if (uas.Arrivals.Count < 2)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(100));
+            }
+        }
+        var result = await replay;
+        Assert.Equal(2, result.RequestsSent);
+        Assert.Equal(2, uas.Arrivals.Count);
+        var gap = uas.Arrivals[1] - uas.Arrivals[0];
+        // 4 s recorded at speed 2: the second request is due 2 s (fake) after the first, never earlier.
+        Assert.InRange(gap, TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2.5));
+    }
+
     /// <summary>A minimal UAS on loopback: answers from the request's own headers; refuses REGISTER; BYE/ACK must carry its tag.</summary>
     private sealed class FakeUas : IAsyncDisposable
     {
@@ -104,9 +137,12 @@ public class SipReplayerTests
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _loop;
 
-        public FakeUas(bool tcp)
+        private readonly TimeProvider _time;
+
+        public FakeUas(bool tcp, TimeProvider? time = null)
         {
             _tcp = tcp;
+            _time = time ?? TimeProvider.System;
             _socket = new Socket(AddressFamily.InterNetwork, tcp ? SocketType.Stream : SocketType.Dgram, tcp ? ProtocolType.Tcp : ProtocolType.Udp);
             _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             if (tcp)
@@ -122,6 +158,8 @@ public class SipReplayerTests
         public List<string> Seen { get; } = [];
 
         public List<string> ViaHosts { get; } = [];
+
+        public List<DateTimeOffset> Arrivals { get; } = [];
 
         private async Task UdpLoop()
         {
@@ -202,6 +240,7 @@ public class SipReplayerTests
             lock (Seen)
             {
                 Seen.Add($"{req.Method} {req.To?.Tag}");
+                Arrivals.Add(_time.GetUtcNow());
                 ViaHosts.Add($"{req.TopVia!.Host}:{req.TopVia.Port}");
             }
             string Resp(int status, bool tag)
