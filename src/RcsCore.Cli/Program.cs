@@ -20,6 +20,7 @@ internal static class Program
         root.Subcommands.Add(UserCommand.Create(stdout, stderr));
         root.Subcommands.Add(RegisterCommand.Create(stdout, stderr));
         root.Subcommands.Add(CapsCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ReplayCommand.Create(stdout, stderr));
         return root;
     }
 }

@@ -29,6 +29,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
     private readonly SipServerOptions _options;
     private readonly ILogger _logger;
     private readonly SipTransportLayer _transport;
+    private readonly RcsCore.Pcap.PcapTrafficRecorder? _capture;
     private readonly SipTransactionLayer _transactions;
     private readonly SipProxyCore _proxy;
     private readonly RcsDatabase? _database;
@@ -50,7 +51,12 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         {
             certificate = _ownedCertificate = SelfSignedCertificate.Create();
         }
-        _transport = new SipTransportLayer(new SipTransportOptions { ListenEndPoints = [.. options.Listen], TlsCertificate = certificate }, null, loggerFactory);
+        if (options.CapturePath is { } capturePath)
+        {
+            // Records every message the transport sends and receives as pcapng (rcs serve --capture).
+            _capture = new RcsCore.Pcap.PcapTrafficRecorder(capturePath);
+        }
+        _transport = new SipTransportLayer(new SipTransportOptions { ListenEndPoints = [.. options.Listen], TlsCertificate = certificate, Observer = _capture }, null, loggerFactory);
         _transactions = new SipTransactionLayer(_transport, this, options.Timers, TimeProvider.System, loggerFactory.CreateLogger<SipTransactionLayer>());
         _transport.Handler = _transactions;
         Router = new StaticLocationRouter();
@@ -281,6 +287,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         await Locations.DisposeAsync().ConfigureAwait(false);
         _transactions.Dispose();
         await _transport.DisposeAsync().ConfigureAwait(false);
+        _capture?.Dispose();
         _aka?.Dispose();
         if (_ownedMessageStore is not null)
         {

@@ -86,6 +86,12 @@ public sealed class SipServerOptions
     /// </summary>
     public RcsCore.Rcs.MessageCentre.IMessageStore? MessageStore { get; init; }
 
+    /// <summary>
+    /// When set, every SIP message the server sends or receives is recorded to this pcapng file (created or
+    /// overwritten at construction, flushed at least once a second and on dispose) with synthesised IP/UDP/TCP headers.
+    /// </summary>
+    public string? CapturePath { get; init; }
+
     /// <summary>The clock of the registrar, the reg event package, the nonces and the message centre (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

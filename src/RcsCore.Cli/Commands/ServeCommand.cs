@@ -27,6 +27,7 @@ internal static class ServeCommand
         var dns = new Option<bool>("--dns") { Description = "Resolve host names with DNS (RFC 3263 NAPTR/SRV/A/AAAA) after the static routes." };
         var notifyDirect = new Option<bool>("--notify-direct-delivery") { Description = "Message centre: also send the delivery notification (IMDN) for MESSAGEs delivered at once, not only for stored ones." };
         var expiry = new Option<TimeSpan?>("--message-expiry") { Description = "Message centre: how long a stored message waits for its recipient (default 7.00:00:00)." };
+        var capture = new Option<string?>("--capture") { Description = "Record every SIP message sent and received to this pcapng file (Wireshark/tshark open it)." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Information };
         var cmd = new Command("serve", "Run the RcsCore SIP server until Ctrl+C / SIGTERM.");
         cmd.Options.Add(listen);
@@ -37,6 +38,7 @@ internal static class ServeCommand
         cmd.Options.Add(digest);
         cmd.Options.Add(notifyDirect);
         cmd.Options.Add(expiry);
+        cmd.Options.Add(capture);
         cmd.Options.Add(logLevel);
         cmd.SetAction(async (result, ct) =>
         {
@@ -44,7 +46,7 @@ internal static class ServeCommand
             try
             {
                 options = BuildOptions(result.GetValue(listen), result.GetValue(route), result.GetValue(domain), result.GetValue(data), result.GetValue(dns), result.GetValue(digest),
-                    new MessageCentreOptions { NotifyDirectDelivery = result.GetValue(notifyDirect), MessageExpiry = result.GetValue(expiry) ?? TimeSpan.FromDays(7) });
+                    new MessageCentreOptions { NotifyDirectDelivery = result.GetValue(notifyDirect), MessageExpiry = result.GetValue(expiry) ?? TimeSpan.FromDays(7) }, result.GetValue(capture));
             }
             catch (FormatException e)
             {
@@ -78,7 +80,7 @@ internal static class ServeCommand
     }
 
     internal static SipServerOptions BuildOptions(string[]? listen, string[]? routes, string[]? domains, string? data, bool useDns = false, string[]? digestAlgorithms = null,
-        MessageCentreOptions? messageCentre = null)
+        MessageCentreOptions? messageCentre = null, string? capture = null)
     {
         messageCentre ??= new MessageCentreOptions();
         try
@@ -138,6 +140,7 @@ internal static class ServeCommand
             UseDns = useDns,
             DigestAlgorithms = algorithms,
             MessageCentre = messageCentre,
+            CapturePath = capture,
         };
     }
 

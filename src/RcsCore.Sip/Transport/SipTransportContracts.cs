@@ -98,3 +98,17 @@ public sealed class SipTransportException : Exception
     {
     }
 }
+
+/// <summary>
+/// Sees the wire bytes of every SIP message the transport layer receives or sends (for captures and traces):
+/// datagrams as received/sent, stream messages as framed and as written (CRLF keep-alive answers included).
+/// Called inline on the I/O path: implementations must be quick, thread-safe and must not throw.
+/// </summary>
+public interface ISipTransportObserver
+{
+    /// <summary>Bytes that arrived at <paramref name="local"/> from <paramref name="remote"/>.</summary>
+    void OnReceived(SipEndPoint local, SipEndPoint remote, ReadOnlySpan<byte> data);
+
+    /// <summary>Bytes sent from <paramref name="local"/> to <paramref name="remote"/>.</summary>
+    void OnSent(SipEndPoint local, SipEndPoint remote, ReadOnlySpan<byte> data);
+}

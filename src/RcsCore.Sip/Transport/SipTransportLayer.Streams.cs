@@ -104,6 +104,7 @@ public sealed partial class SipTransportLayer
                         case SipFrameStatus.Message:
                             c.PendingCrlf = 0;
                             c.State = SipConnectionState.Dispatching;
+                            _observer?.OnReceived(c.Local, c.Remote, message!.Data.Span);
                             OnStreamRequestAliases(c, message!);
                             await DispatchAsync(message!, c.Remote, c.Local, c.Id, SipFraming.Stream).ConfigureAwait(false);
                             continue;
@@ -340,6 +341,7 @@ public sealed partial class SipTransportLayer
                 throw new SipTransportException($"Connection {c.Id} to {c.Remote} closed while sending ({c.Transport.ShutdownReason}).");
             }
             c.Touch();
+            _observer?.OnSent(c.Local, c.Remote, data.Span);
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException)
         {

@@ -24,6 +24,7 @@ public sealed partial class SipTransportLayer
     private async ValueTask OnDatagramAsync(UdpEndpoint udp, UdpDatagram datagram)
     {
         var span = datagram.Data.Span;
+        _observer?.OnReceived(new SipEndPoint(SipTransportProtocol.Udp, datagram.LocalEndPoint), new SipEndPoint(SipTransportProtocol.Udp, datagram.RemoteEndPoint), span);
         if (span.TrimStart("\r\n"u8).IsEmpty)
         {
             // CRLF keep-alives over UDP carry nothing to answer (RFC 5626 §4.4.2 uses STUN on datagram flows).
@@ -65,6 +66,7 @@ public sealed partial class SipTransportLayer
         try
         {
             await udp.SendToAsync(data, destination.Address, ct).ConfigureAwait(false);
+            _observer?.OnSent(new SipEndPoint(SipTransportProtocol.Udp, udp.LocalEndPoint), destination, data.Span);
         }
         catch (SocketException ex)
         {

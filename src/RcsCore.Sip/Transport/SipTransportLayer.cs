@@ -35,6 +35,7 @@ public sealed partial class SipTransportLayer : ISipMessageSender, IAsyncDisposa
     private readonly ConcurrentDictionary<long, Task> _readLoops = new();
     private readonly ConcurrentDictionary<SipEndPoint, Lazy<Task<SipConnection>>> _connecting = new();
     private readonly UdpHandler _udpHandler;
+    private readonly ISipTransportObserver? _observer;
     private volatile ISipInboundHandler? _handler;
     private ITimer? _idleTimer;
     private int _connectionCount;
@@ -71,6 +72,7 @@ public sealed partial class SipTransportLayer : ISipMessageSender, IAsyncDisposa
             RemoteCertificateValidation = options.TlsRemoteCertificateValidation,
         };
         _udpHandler = new UdpHandler(this);
+        _observer = options.Observer;
     }
 
     /// <summary>Receives every valid inbound message. May be set before or after <see cref="StartAsync"/>.</summary>

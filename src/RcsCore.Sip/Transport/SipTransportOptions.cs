@@ -31,6 +31,9 @@ public sealed class SipTransportOptions
     /// <summary>Parser limits for every message received.</summary>
     public SipLimits Limits { get; init; } = SipLimits.Default;
 
+    /// <summary>Optional observer of every message received and sent (for example a pcapng recorder); null for none.</summary>
+    public ISipTransportObserver? Observer { get; init; }
+
     /// <summary>
     /// Stream connections with no traffic (messages or CRLF keep-alives) for this long are closed. Two minutes
     /// by default: RFC 5626 §4.4.1 clients ping every 95-120 s, RFC 5923 §11 lets either side close idle connections.
