@@ -215,8 +215,13 @@ public sealed class MsrpRelay : IAsyncDisposable
         }
         int pops = 1;
         RelaySession? local = null;
-        while (pops < uris.Count && IsLocal(uris[pops]) && TryGetSession(uris[pops], out var next))
+        while (pops < uris.Count && IsLocal(uris[pops]))
         {
+            if (!TryGetSession(uris[pops], out var next))
+            {
+                // The next hop is this relay again, with a session it does not have (expired, or its client left).
+                return new RelayRoute(MsrpStatus.SessionDoesNotExist, "unknown session", 0, null, null);
+            }
             local = next;
             pops++;
         }
