@@ -50,7 +50,7 @@ public sealed class MsrpEndpoint : IAsyncDisposable
         options ??= new MsrpEndpointOptions();
         options.Validate();
         loggerFactory ??= NullLoggerFactory.Instance;
-        var listener = SocketListener.Bind(options.ListenEndPoint, options.Socket, options.Tls, loggerFactory.CreateLogger("RcsCore.Msrp.Transport"));
+        var listener = SocketListener.Bind(options.ListenEndPoint, options.EffectiveSocket, options.Tls, loggerFactory.CreateLogger("RcsCore.Msrp.Transport"));
         return new MsrpEndpoint(listener, options, loggerFactory);
     }
 
@@ -176,7 +176,7 @@ public sealed class MsrpEndpoint : IAsyncDisposable
                 RemoteCertificateValidation = (_, cert, _, _) => cert is not null && MsrpFingerprint.Matches(cert, fingerprint),
             };
         }
-        var transport = await SocketConnection.ConnectAsync(new IPEndPoint(address, target.EffectivePort), Options.Socket, tls, _loggerFactory.CreateLogger("RcsCore.Msrp.Transport"), ct).ConfigureAwait(false);
+        var transport = await SocketConnection.ConnectAsync(new IPEndPoint(address, target.EffectivePort), Options.EffectiveSocket, tls, _loggerFactory.CreateLogger("RcsCore.Msrp.Transport"), ct).ConfigureAwait(false);
         var connection = new MsrpConnection(this, transport, _logger) { OutboundKey = key };
         _connections[connection] = 0;
         connection.Start();

@@ -19,8 +19,15 @@ public sealed class MsrpEndpointOptions
     /// <summary>TLS for connections this endpoint opens to <c>msrps</c> URIs (fingerprints override certificate validation).</summary>
     public TlsClientOptions? ClientTls { get; init; }
 
-    /// <summary>Socket and pipe settings of every connection.</summary>
+    /// <summary>
+    /// Socket and pipe settings of every connection. Null uses the transport defaults with a pipe memory pool of
+    /// 64 KiB blocks (one system call moves a whole chunk).
+    /// </summary>
     public SocketConnectionOptions? Socket { get; init; }
+
+    internal SocketConnectionOptions EffectiveSocket => Socket ?? s_defaultSocket;
+
+    private static readonly SocketConnectionOptions s_defaultSocket = new() { MemoryPool = MsrpMemoryPool.Instance };
 
     /// <summary>Body bytes per SEND chunk (RFC 4975 §7.1.1); 64 KiB by default.</summary>
     public int ChunkSize { get; init; } = 64 * 1024;

@@ -39,7 +39,7 @@ public sealed class MsrpIncomingMessage
         TotalSize = totalSize;
         StartOffset = startOffset;
         long pause = options.IncomingBufferSize;
-        _pipe = new Pipe(new PipeOptions(pauseWriterThreshold: pause, resumeWriterThreshold: pause / 2, useSynchronizationContext: false));
+        _pipe = new Pipe(new PipeOptions(MsrpMemoryPool.Instance, pauseWriterThreshold: pause, resumeWriterThreshold: pause / 2, minimumSegmentSize: MsrpMemoryPool.BlockSize, useSynchronizationContext: false));
         _reassembler = new MsrpReassembler(_pipe.Writer, options.MaxReorderBytes, startOffset);
         if (totalSize >= 0)
         {
