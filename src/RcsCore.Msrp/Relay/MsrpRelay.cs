@@ -56,7 +56,7 @@ public sealed class MsrpRelay : IAsyncDisposable
         options ??= new MsrpRelayOptions();
         options.Validate();
         loggerFactory ??= NullLoggerFactory.Instance;
-        var listener = SocketListener.Bind(options.ListenEndPoint, options.Socket, options.Tls, loggerFactory.CreateLogger("RcsCore.Msrp.Transport"));
+        var listener = SocketListener.Bind(options.ListenEndPoint, options.EffectiveSocket, options.Tls, loggerFactory.CreateLogger("RcsCore.Msrp.Transport"));
         return new MsrpRelay(listener, authenticator, options, loggerFactory);
     }
 
@@ -276,7 +276,7 @@ public sealed class MsrpRelay : IAsyncDisposable
             address = addresses.Length > 0 ? addresses[0] : throw new SocketException((int)SocketError.HostNotFound);
         }
         var tls = target.IsSecure ? Options.ClientTls ?? new TlsClientOptions() : null;
-        var transport = await SocketConnection.ConnectAsync(new IPEndPoint(address, target.EffectivePort), Options.Socket, tls, _loggerFactory.CreateLogger("RcsCore.Msrp.Transport"), ct).ConfigureAwait(false);
+        var transport = await SocketConnection.ConnectAsync(new IPEndPoint(address, target.EffectivePort), Options.EffectiveSocket, tls, _loggerFactory.CreateLogger("RcsCore.Msrp.Transport"), ct).ConfigureAwait(false);
         var connection = new MsrpRelayConnection(this, transport, Logger) { OutboundKey = key };
         _connections[connection] = 0;
         connection.Start();

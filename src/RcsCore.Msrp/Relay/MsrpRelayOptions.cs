@@ -19,8 +19,15 @@ public sealed class MsrpRelayOptions
     /// <summary>TLS for connections the relay opens to <c>msrps</c> next hops.</summary>
     public TlsClientOptions? ClientTls { get; init; }
 
-    /// <summary>Socket and pipe settings of every connection. The pipe sizes bound what the relay buffers per connection.</summary>
+    /// <summary>
+    /// Socket and pipe settings of every connection; the pipe sizes bound what the relay buffers per connection.
+    /// Null uses the transport defaults with a pipe memory pool of 64 KiB blocks (as MSRP endpoints do).
+    /// </summary>
     public SocketConnectionOptions? Socket { get; init; }
+
+    internal SocketConnectionOptions EffectiveSocket => Socket ?? s_defaultSocket;
+
+    private static readonly SocketConnectionOptions s_defaultSocket = new() { MemoryPool = MsrpMemoryPool.Instance };
 
     /// <summary>The Digest realm of AUTH challenges (RFC 4976 §6.3); null uses <see cref="Host"/> (or the listen address).</summary>
     public string? Realm { get; init; }
