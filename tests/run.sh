@@ -10,7 +10,7 @@ if [ ! -d ../shared/corpus ] && [ -z "${RCS_SHARED_DIR:-}" ]; then
 fi
 
 # Real peers for interop suites (Debian packages). Installed only when missing.
-PEERS=("sipp:sip-tester" "kamailio:kamailio")
+PEERS=("sipp:sip-tester" "kamailio:kamailio" "tshark:tshark")
 missing=()
 for p in "${PEERS[@]}"; do
   command -v "${p%%:*}" >/dev/null 2>&1 || missing+=("${p##*:}")
