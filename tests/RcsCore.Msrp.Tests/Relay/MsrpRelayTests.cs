@@ -264,6 +264,43 @@ public sealed class MsrpRelayTests
     }
 
     [Fact]
+    public async Task Auth_to_a_second_relay_goes_through_the_first_and_its_responses_come_back()
+    {
+        // RFC 4976 §5.1 (second example): alice AUTHs to relay1, then to relay2 through relay1.
+        await using var relay1 = RelayTestNet.Start();
+        await using var relay2 = RelayTestNet.Start();
+        await using var alice = await RawMsrpPeer.ConnectAsync(relay1.LocalEndPoint);
+        const string aliceUri = "msrp://127.0.0.1:7001/alice123;tcp";
+        string up1 = await RelayTestNet.RawAuthAsync(alice, relay1, aliceUri, "alice");
+        string relay2Uri = relay2.Uri.ToString();
+
+        await alice.SendAsync($"MSRP c1 AUTH\r\nTo-Path: {up1} {relay2Uri}\r\nFrom-Path: {aliceUri}\r\n-------c1$\r\n");
+        var challenge = (await alice.ReadMessageAsync())!;
+        // relay2's 401 comes back with alice's transaction id, relay1 moved from To-Path to From-Path (RFC 4976 §6.5).
+        Assert.StartsWith("MSRP c1 401 ", challenge);
+        Assert.Equal(aliceUri, RawMsrpPeer.Header(challenge, "To-Path"));
+        Assert.Equal($"{up1} {relay2Uri}", RawMsrpPeer.Header(challenge, "From-Path"));
+        var p = RelayTestNet.Challenge(challenge);
+        var request = RelayTestNet.AuthRequest("c2", relay2Uri, aliceUri, p, "alice").Replace($"To-Path: {relay2Uri}", $"To-Path: {up1} {relay2Uri}", StringComparison.Ordinal);
+        await alice.SendAsync(request);
+        var ok = (await alice.ReadMessageAsync())!;
+        Assert.StartsWith("MSRP c2 200 ", ok);
+        string up2 = RawMsrpPeer.Header(ok, "Use-Path")!;
+        Assert.StartsWith(relay2Uri[..^4] + "/", up2, StringComparison.Ordinal);
+        Assert.Equal(1, relay2.SessionCount);
+
+        // bob, on relay2, reaches alice through relay2 and relay1 (a=path: up1 up2 alice in reverse order of hops).
+        await using var bob = await RawMsrpPeer.ConnectAsync(relay2.LocalEndPoint);
+        const string bobUri = "msrp://127.0.0.1:7002/bob12345;tcp";
+        await bob.SendAsync($"MSRP d1 SEND\r\nTo-Path: {up2} {up1} {aliceUri}\r\nFrom-Path: {bobUri}\r\nMessage-ID: m1\r\nByte-Range: 1-2/2\r\nContent-Type: text/plain\r\n\r\nhi\r\n-------d1$\r\n");
+        Assert.StartsWith("MSRP d1 200 ", (await bob.ReadMessageAsync())!);
+        var delivered = (await alice.ReadMessageAsync())!;
+        Assert.Equal(aliceUri, RawMsrpPeer.Header(delivered, "To-Path"));
+        Assert.Equal($"{up1} {up2} {bobUri}", RawMsrpPeer.Header(delivered, "From-Path"));
+        Assert.Contains("\r\n\r\nhi\r\n", delivered, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_slow_receiver_throttles_the_sender_through_the_relay()
     {
         // Small socket and pipe buffers everywhere so "bounded" is a few hundred KB per hop.
