@@ -1,3 +1,5 @@
+using System.Buffers;
+using RcsCore.Parsing.Msrp;
 using RcsCore.Parsing.Sip;
 
 namespace RcsCore.Fuzz;
@@ -11,7 +13,7 @@ namespace RcsCore.Fuzz;
 public static class FuzzTargets
 {
     /// <summary>Every target name, in the order <c>rcs-fuzz</c> lists them; the folder names under seeds/ and regressions/.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["sip", "sip-stream", "uri", "nameaddr", "via", "sdp"];
+    public static IReadOnlyList<string> Names { get; } = ["sip", "sip-stream", "uri", "nameaddr", "via", "sdp", "msrp"];
 
     /// <summary>True when <paramref name="target"/> is one of <see cref="Names"/>.</summary>
     public static bool IsKnown(string target) => Names.Contains(target);
@@ -19,7 +21,7 @@ public static class FuzzTargets
     /// <summary>Runs one input through a target; throws only on a bug (or an unknown target).</summary>
     public static void Run(string target, ReadOnlySpan<byte> input)
     {
-        // Add sdp / msrp / cpim here (and to Names) as their readers land.
+        // Add cpim here (and to Names) when its reader lands.
         switch (target)
         {
             case "sip":
@@ -40,6 +42,9 @@ public static class FuzzTargets
                 break;
             case "sdp":
                 Sdp(input);
+                break;
+            case "msrp":
+                Msrp(input);
                 break;
             default:
                 throw new ArgumentException($"Unknown fuzz target '{target}'. Known: {string.Join(", ", Names)}.", nameof(target));
@@ -222,6 +227,139 @@ public static class FuzzTargets
             return; // the writer refuses values that would inject lines; parse accepted them as text
         }
         Check(RcsCore.Parsing.Sdp.SdpSession.TryParse(written, out _).IsSuccess, "written SDP does not parse again");
+    }
+
+    /// <summary>
+    /// MSRP (RFC 4975): the whole-message parser, the prefix rule, the frame reader over one and over three segments
+    /// (same first message as the parser, bounded hold-back, progress), and the reader's value parsers.
+    /// </summary>
+    private static void Msrp(ReadOnlySpan<byte> input)
+    {
+        var limits = MsrpLimits.Default;
+        var result = MsrpMessageParser.Parse(input, limits, out var info);
+        _ = result.Message;
+        _ = result.SuggestedStatusCode;
+        _ = MsrpParseErrors.Code(result.Error);
+        if (result.IsSuccess)
+        {
+            Check(info.MessageLength > 0 && info.MessageLength <= input.Length, "MSRP message longer than the input");
+            Check(info.BodyOffset >= 0 && info.BodyOffset + info.BodyLength <= info.MessageLength, "MSRP body outside the message");
+            Check(info.Continuation is MsrpContinuation.Complete or MsrpContinuation.More or MsrpContinuation.Aborted, "MSRP message without a flag");
+            var whole = input[..info.MessageLength];
+            Check(MsrpMessageParser.Parse(whole, limits, out var again).IsSuccess && again.MessageLength == info.MessageLength, "the MSRP message alone does not parse the same");
+            Check(MsrpMessageParser.Parse(whole[..^1], limits, out _).Error == MsrpParseError.Incomplete, "an MSRP message cut by one byte is not Incomplete");
+        }
+        else
+        {
+            Check(result.Offset >= 0 && result.Offset <= input.Length, "MSRP error offset outside the input");
+        }
+
+        var bytes = input.ToArray();
+        FrameFirstMessage(new ReadOnlySequence<byte>(bytes), result, info, limits);
+        if (bytes.Length >= 3)
+        {
+            FrameFirstMessage(ThreeSegments(bytes), result, info, limits);
+        }
+
+        var reader = new MsrpReader(input, limits);
+        Span<byte> text = stackalloc byte[64];
+        if (reader.ReadStartLine(out _))
+        {
+            int count = 0;
+            while (reader.ReadHeader(out var h))
+            {
+                Check(++count <= limits.MaxHeaderCount, "MSRP reader returned more headers than the limit");
+                Check(h.ValueOffset >= h.NameOffset && h.ValueOffset + h.Value.Length <= input.Length, "MSRP header value outside the input");
+                var uris = new MsrpPathEnumerator(h.Value);
+                int steps = 0;
+                while (uris.MoveNext())
+                {
+                    Check(++steps <= h.Value.Length, "MSRP path enumeration did not advance");
+                    if (MsrpUriParser.TryParse(uris.Current, out var parts, out int at) == MsrpParseError.None)
+                    {
+                        Check(parts.Port >= -1 && parts.Port <= 65535, "MSRP URI port out of range");
+                        Check(MsrpUriParser.UriEquals(uris.Current, uris.Current), "an MSRP URI differs from itself");
+                        Check(MsrpUri.TryParse(uris.Current, out var owned) && owned.Matches(uris.Current) && MsrpUri.Parse(owned.ToString()).Equals(owned), "owned MSRP URI does not round-trip");
+                    }
+                    else
+                    {
+                        Check(at >= 0 && at <= uris.Current.Length, "MSRP URI error offset outside the URI");
+                    }
+                }
+                if (MsrpByteRange.TryParse(h.Value, out var range))
+                {
+                    Check(range.TryFormat(text, out int n) && MsrpByteRange.TryParse(text[..n], out var back) && back == range, "Byte-Range does not round-trip");
+                }
+                _ = MsrpValueParsers.TryParseStatus(h.Value, out _, out _, out _);
+                _ = MsrpValueParsers.TryParseReport(h.Value, true, out _);
+            }
+            if (reader.IsAtEndLine)
+            {
+                _ = reader.ReadEndLine(out _);
+            }
+        }
+    }
+
+    private static void FrameFirstMessage(ReadOnlySequence<byte> buffer, MsrpParseResult expected, MsrpMessageInfo info, MsrpLimits limits)
+    {
+        var frames = new MsrpFrameReader(limits);
+        long body = 0;
+        bool inBody = false;
+        int calls = 0;
+        while (true)
+        {
+            Check(++calls <= 4 + (2 * (int)Math.Min(buffer.Length + 1, int.MaxValue / 4)), "MSRP frame reader does not make progress");
+            long before = buffer.Length;
+            var status = frames.TryRead(ref buffer, out var frame);
+            if (status == OperationStatus.InvalidData)
+            {
+                Check(!expected.IsSuccess && expected.Error != MsrpParseError.Incomplete && frames.Error == expected, "MSRP frame reader failed where the parser did not");
+                return;
+            }
+            if (status == OperationStatus.NeedMoreData)
+            {
+                Check(expected.Error == MsrpParseError.Incomplete, "MSRP frame reader waits where the parser decided");
+                Check(before == buffer.Length, "MSRP frame reader consumed bytes and asked for more");
+                Check(!inBody || buffer.Length < limits.EndLineWindow, "MSRP frame reader held back more than an end-line");
+                return;
+            }
+            Check(buffer.Length < before, "MSRP frame reader produced a frame without consuming");
+            switch (frame.Kind)
+            {
+                case MsrpFrameKind.Head:
+                    inBody = frame.HasBody;
+                    break;
+                case MsrpFrameKind.Body:
+                    Check(frame.BodyOffset == body, "MSRP body slices out of order");
+                    body += frame.Body.Length;
+                    break;
+                case MsrpFrameKind.End:
+                    Check(expected.IsSuccess && frame.BodyLength == info.BodyLength && body == info.BodyLength && frame.Continuation == info.Continuation && frame.MessageLength == info.MessageLength, "MSRP frame reader and parser disagree");
+                    return;
+            }
+        }
+    }
+
+    private static ReadOnlySequence<byte> ThreeSegments(byte[] bytes)
+    {
+        int a = bytes.Length / 3, b = 2 * bytes.Length / 3;
+        var first = new FuzzSegment(bytes.AsMemory(0, a), null);
+        var second = new FuzzSegment(bytes.AsMemory(a, b - a), first);
+        var third = new FuzzSegment(bytes.AsMemory(b), second);
+        return new ReadOnlySequence<byte>(first, 0, third, third.Memory.Length);
+    }
+
+    private sealed class FuzzSegment : ReadOnlySequenceSegment<byte>
+    {
+        public FuzzSegment(ReadOnlyMemory<byte> memory, FuzzSegment? previous)
+        {
+            Memory = memory;
+            if (previous is not null)
+            {
+                previous.Next = this;
+                RunningIndex = previous.RunningIndex + previous.Memory.Length;
+            }
+        }
     }
 
     private static void Via(ReadOnlySpan<byte> input)

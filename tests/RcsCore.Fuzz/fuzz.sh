@@ -2,7 +2,7 @@
 # Fuzzes one RcsCore parser with AFL++ through SharpFuzz, for a bounded time, then copies every crash and hang
 # into regressions/<target>/ (which the normal test suite replays).
 #
-#   tests/RcsCore.Fuzz/fuzz.sh <target> [seconds]     target: sip | sip-stream | uri | nameaddr | via | sdp
+#   tests/RcsCore.Fuzz/fuzz.sh <target> [seconds]     target: sip | sip-stream | uri | nameaddr | via | sdp | msrp
 #
 # Needs root for apt-get when afl-fuzz is missing. Output: findings/<target>/ (git-ignored).
 set -euo pipefail
@@ -10,7 +10,7 @@ set -euo pipefail
 target="${1:-}"
 seconds="${2:-60}"
 here="$(cd "$(dirname "$0")" && pwd)"
-targets="sip sip-stream uri nameaddr via sdp"
+targets="sip sip-stream uri nameaddr via sdp msrp"
 if [[ -z "$target" || " $targets " != *" $target "* ]]; then
   echo "usage: $0 <target> [seconds]   (targets: $targets)" >&2
   exit 2

@@ -5,7 +5,7 @@ using RcsCore.Parsing.Sip;
 namespace RcsCore.Cli.Commands;
 
 /// <summary>
-/// <c>rcs parse FILE...</c>: one line per file, a stable format that scripts and external corpora rely on:
+/// <c>rcs parse [--sdp|--msrp|--stream] FILE...</c>: one line per file, a stable format that scripts and external corpora rely on:
 /// <c>path\tok\tMETHOD-or-status\theader-count</c> or <c>path\terror\tcode\tmessage</c>. Exit 0 when all are ok.
 /// </summary>
 internal static class ParseCommand
@@ -15,17 +15,29 @@ internal static class ParseCommand
         var files = new Argument<string[]>("files") { Arity = ArgumentArity.OneOrMore, Description = "Files, each holding one message (exact wire bytes)." };
         var sdp = new Option<bool>("--sdp") { Description = "Each file is a bare SDP body (RFC 8866)." };
         var stream = new Option<bool>("--stream") { Description = "Apply stream-transport framing (Content-Length required) instead of datagram framing." };
-        var cmd = new Command("parse", "Parse SIP messages (or SDP bodies) and print one line per file.");
+        var msrp = new Option<bool>("--msrp") { Description = "Each file is one MSRP message (RFC 4975), end-line included." };
+        var cmd = new Command("parse", "Parse SIP messages (or SDP bodies, or MSRP messages) and print one line per file.");
         cmd.Arguments.Add(files);
         cmd.Options.Add(sdp);
         cmd.Options.Add(stream);
+        cmd.Options.Add(msrp);
+        cmd.Validators.Add(r =>
+        {
+            if (r.GetValue(msrp) && (r.GetValue(sdp) || r.GetValue(stream)))
+            {
+                r.AddError("--msrp cannot be combined with --sdp or --stream.");
+            }
+        });
         cmd.SetAction(result =>
         {
             var paths = result.GetValue(files) ?? [];
             bool allOk = true;
             foreach (var path in paths)
             {
-                string line = result.GetValue(sdp) ? ParseSdpFile(path, out bool ok) : ParseSipFile(path, result.GetValue(stream), out ok);
+                bool ok;
+                string line = result.GetValue(msrp) ? ParseMsrpFile(path, out ok)
+                    : result.GetValue(sdp) ? ParseSdpFile(path, out ok)
+                    : ParseSipFile(path, result.GetValue(stream), out ok);
                 allOk &= ok;
                 stdout.Write(line);
                 stdout.Write('\n');
@@ -62,6 +74,16 @@ internal static class ParseCommand
             what = Encoding.UTF8.GetString(start.Method);
         }
         return $"{path}\tok\t{what}\t{info.HeaderCount}";
+    }
+
+    internal static string ParseMsrpFile(string path, out bool ok)
+    {
+        if (!TryRead(path, out var bytes, out var error))
+        {
+            ok = false;
+            return $"{path}\terror\tio\t{error}";
+        }
+        return MsrpParse.Describe(path, bytes, out ok);
     }
 
     internal static string ParseSdpFile(string path, out bool ok)

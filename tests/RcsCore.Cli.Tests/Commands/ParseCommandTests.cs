@@ -85,4 +85,48 @@ public class ParseCommandTests
         Assert.Equal(1, exit);
         Assert.Contains("\terror\tmissing-content-length\t", Assert.Single(lines), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void MsrpModePrintsMethodOrStatusAndHeaderCount()
+    {
+        var send = RepoPaths.CorpusFile("msrp", "rfc4975-s4-send1.msrp");
+        var unauthorized = RepoPaths.CorpusFile("msrp", "rfc4976-s5.1-auth1-401.msrp");
+        var auth = RepoPaths.CorpusFile("msrp", "rfc4976-s5.1-auth1.msrp");
+        var (exit, lines) = Run("parse", "--msrp", send, unauthorized, auth);
+        Assert.Equal(0, exit);
+        Assert.Equal([$"{send}\tok\tSEND\t5", $"{unauthorized}\tok\t401\t3", $"{auth}\tok\tAUTH\t2"], lines);
+    }
+
+    [Fact]
+    public void MsrpModeGivesOneLinePerCorpusFileMatchingTheManifest()
+    {
+        var rows = File.ReadAllLines(RepoPaths.CorpusFile("msrp", "MANIFEST.tsv")).Skip(1).Select(l => l.Split('\t')).ToArray();
+        var files = rows.Select(r => RepoPaths.CorpusFile("msrp", r[0])).ToArray();
+        var (exit, lines) = Run(["parse", "--msrp", .. files]);
+        Assert.Equal(1, exit); // the RFC 4975 §5.1 snippets lack To-Path; one RFC 4976 response lacks its end-line
+        Assert.Equal(files.Length, lines.Length);
+        for (int i = 0; i < files.Length; i++)
+        {
+            var cols = lines[i].Split('\t');
+            Assert.Equal(4, cols.Length);
+            Assert.Equal(files[i], cols[0]);
+            if (rows[i][1] == "valid")
+            {
+                Assert.Equal("ok", cols[1]);
+                Assert.Equal(rows[i][4].Split(' ')[0], cols[2]);
+            }
+        }
+        var errors = lines.Where(l => l.Split('\t')[1] == "error").Select(l => l.Split('\t')[2]).Order().ToArray();
+        Assert.Equal(["msrp-incomplete", "msrp-missing-to-path", "msrp-missing-to-path"], errors);
+    }
+
+    [Fact]
+    public void MsrpModeRejectsSipAndConflictingOptions()
+    {
+        var sip = RepoPaths.CorpusFile("sip", "torture", "esc01.dat");
+        var (exit, lines) = Run("parse", "--msrp", sip);
+        Assert.Equal(1, exit);
+        Assert.StartsWith($"{sip}\terror\tmsrp-invalid-start-line\t", Assert.Single(lines), StringComparison.Ordinal);
+        Assert.NotEqual(0, Run("parse", "--msrp", "--sdp", sip).Exit);
+    }
 }
