@@ -12,7 +12,7 @@ namespace RcsCore.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
-public class MsrpThroughputBenchmarks
+public partial class MsrpThroughputBenchmarks
 {
     private const long Size = 100L * 1024 * 1024;
     private static readonly byte[] s_block = CreateBlock();
