@@ -64,6 +64,23 @@ stop_capture
 kill -TERM $KAM; wait $KAM 2>/dev/null || true
 rm -rf "$KDIR"
 
+# 6. RcsCore clients through the message centre: `rcs register` (Digest, reg event subscription) for bob, then
+#    `rcs caps` from alice (registers, then OPTIONS to bob answered from bob's registered feature tags), UDP.
+DDIR=$(mktemp -d)
+$RCS user add sip:alice@example.test --password alicepw --data "$DDIR" >/dev/null
+$RCS user add sip:bob@example.test --password bobpw --data "$DDIR" >/dev/null
+capture $OUT/rcs-clients-register-caps-udp.pcapng "udp port 5202"
+$RCS serve --listen udp:127.0.0.1:5202 --domain example.test --data "$DDIR" --log-level Warning >/dev/null 2>&1 & SRV=$!
+sleep 3
+$RCS register --server 127.0.0.1:5202 --user sip:bob@example.test --password bobpw >/dev/null 2>&1 & REG=$!
+sleep 3
+$RCS caps sip:bob@example.test --server udp:127.0.0.1:5202 --user sip:alice@example.test --password alicepw >/dev/null 2>&1 || true
+sleep 1
+kill -INT $REG; wait $REG 2>/dev/null || true
+stop_capture
+kill -TERM $SRV; wait $SRV 2>/dev/null || true
+rm -rf "$DDIR"
+
 chmod 644 $OUT/*.pcapng
 ls -l $OUT/*.pcap* 
 for f in $OUT/*.pcapng; do echo "$f: $(tshark -r "$f" -Y sip 2>/dev/null | wc -l) SIP packets"; done
