@@ -67,6 +67,9 @@ public sealed class RcsChat
     /// <summary>This side's composing state (RFC 3994).</summary>
     public IsComposingState Composing => _composer.State;
 
+    /// <summary>The Call-ID of the current session's dialog, or null when there is no session.</summary>
+    public string? SessionCallId => Session?.Dialog.CallId;
+
     internal RcsClient Client { get; }
 
     /// <summary>The current session, or null.</summary>
