@@ -11,13 +11,14 @@ internal static class Program
         return root.Parse(args).Invoke();
     }
 
-    internal static RootCommand BuildRoot(TextWriter stdout, TextWriter stderr)
+    internal static RootCommand BuildRoot(TextWriter stdout, TextWriter stderr, TextReader? stdin = null)
     {
         var root = new RootCommand("rcs — the RcsCore host: SIP/MSRP/RCS message centre, clients, demo and tools.");
         root.Subcommands.Add(ParseCommand.Create(stdout));
         root.Subcommands.Add(DemoCommand.Create(stdout));
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(UserCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ChatCommand.Create(stdout, stderr, stdin));
         return root;
     }
 }

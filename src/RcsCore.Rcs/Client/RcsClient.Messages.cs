@@ -33,6 +33,7 @@ public sealed partial class RcsClient
         ArgumentNullException.ThrowIfNull(peer);
         ArgumentException.ThrowIfNullOrEmpty(contentType);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        _ = Msrp; // started
         string to = peer.ToAddressOfRecord();
         var cpim = CreateCpim(to, contentType, content,
             ImdnDispositions.PositiveDelivery | ImdnDispositions.NegativeDelivery | ImdnDispositions.Display, out string messageId).ToArray();

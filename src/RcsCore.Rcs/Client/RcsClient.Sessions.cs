@@ -38,6 +38,11 @@ public sealed partial class RcsClient
     private async ValueTask<SipResponse?> OnInviteAsync(SipIncomingRequest incoming, CancellationToken ct)
     {
         var request = incoming.Request;
+        if (incoming.Dialog is not null)
+        {
+            // A re-INVITE: this client never changes a session's media; refusing it keeps the session (RFC 3261 §14.2).
+            return incoming.CreateResponse(488).Build();
+        }
         if (!RcsSdp.TryRead(request.Body, out var remote))
         {
             // RFC 3261 §21.4.26: no MSRP media we can use.
