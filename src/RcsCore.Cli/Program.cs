@@ -11,7 +11,7 @@ internal static class Program
         return root.Parse(args).Invoke();
     }
 
-    internal static RootCommand BuildRoot(TextWriter stdout, TextWriter stderr)
+    internal static RootCommand BuildRoot(TextWriter stdout, TextWriter stderr, TextReader? stdin = null)
     {
         var root = new RootCommand("rcs — the RcsCore host: SIP/MSRP/RCS message centre, clients, demo and tools.");
         root.Subcommands.Add(ParseCommand.Create(stdout));
@@ -21,6 +21,7 @@ internal static class Program
         root.Subcommands.Add(RegisterCommand.Create(stdout, stderr));
         root.Subcommands.Add(CapsCommand.Create(stdout, stderr));
         root.Subcommands.Add(ReplayCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ChatCommand.Create(stdout, stderr, stdin));
         return root;
     }
 }

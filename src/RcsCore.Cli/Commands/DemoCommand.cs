@@ -11,8 +11,8 @@ namespace RcsCore.Cli.Commands;
 /// <summary>
 /// <c>rcs demo</c>: shows what the stack does today. It builds an RCS 1-1 chat INVITE with an MSRP SDP offer,
 /// parses it back, answers it per RFC 3261 §8.2.6, runs the RFC 4475 torture corpus through the parser, then runs a
-/// server and three user agents on 127.0.0.1 exchanging OPTIONS, MESSAGE and a call.
-/// The demo grows with the stack (registration, chat, file transfer follow on the roadmap).
+/// server and three user agents on 127.0.0.1 exchanging OPTIONS, MESSAGE and a call, then RCS messaging between three
+/// <c>RcsClient</c>s through the message centre (<see cref="DemoMessaging"/>).
 /// </summary>
 internal static class DemoCommand
 {
@@ -26,7 +26,8 @@ internal static class DemoCommand
             int parse = Run(stdout, result.GetValue(corpus));
             var console = CreateConsole(stdout);
             bool live = await DemoLoopback.RunAsync(console).ConfigureAwait(false);
-            return parse == 0 && live ? 0 : 1;
+            bool messaging = await DemoMessaging.RunAsync(console).ConfigureAwait(false);
+            return parse == 0 && live && messaging ? 0 : 1;
         });
         return cmd;
     }
@@ -123,12 +124,21 @@ internal static class DemoCommand
     }
 
     /// <summary>A Spectre console on <paramref name="stdout"/>: colours on a terminal, plain text when captured.</summary>
-    internal static IAnsiConsole CreateConsole(TextWriter stdout) => AnsiConsole.Create(new AnsiConsoleSettings
+    internal static IAnsiConsole CreateConsole(TextWriter stdout)
     {
-        Out = new AnsiConsoleOutput(stdout),
-        Ansi = ReferenceEquals(stdout, Console.Out) ? AnsiSupport.Detect : AnsiSupport.No,
-        ColorSystem = ReferenceEquals(stdout, Console.Out) ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-    });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(stdout),
+            Ansi = ReferenceEquals(stdout, Console.Out) ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = ReferenceEquals(stdout, Console.Out) ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        });
+        if (!ReferenceEquals(stdout, Console.Out) || Console.IsOutputRedirected)
+        {
+            // Captured or piped: no terminal width to follow; wide enough that transcript lines stay whole.
+            console.Profile.Width = 160;
+        }
+        return console;
+    }
 
     private static string? FindTortureDir()
     {

@@ -61,7 +61,7 @@ public sealed partial class MessageCentre : IAsyncDisposable
     /// <param name="logger">Logging; none when null.</param>
     public MessageCentre(MessageCentreOptions options, IMessageStore store, IMessageRecipientDirectory directory, ISipProxyRouter router, SipProxyCore proxy,
         ISipRequestSender sender, ISipTargetResolver resolver, IMessagingPolicy? policy = null, TimeProvider? timeProvider = null, ILogger<MessageCentre>? logger = null)
-        : this(options, store, directory, router, proxy, sender, resolver, policy, MinimalImdnNotifications.Instance, timeProvider, logger)
+        : this(options, store, directory, router, proxy, sender, resolver, policy, ImdnDeliveryNotifications.Instance, timeProvider, logger)
     {
     }
 

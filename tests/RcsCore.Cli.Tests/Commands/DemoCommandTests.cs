@@ -15,5 +15,23 @@ public class DemoCommandTests
         Assert.Contains("49/49 handled as the RFC says", text, StringComparison.Ordinal);
         Assert.Contains("bob got \"Hi Bob, RcsCore here\" from Alice", text, StringComparison.Ordinal);
         Assert.Contains("dialog Terminated", text, StringComparison.Ordinal);
+
+        // The RCS messaging transcript shows every step.
+        foreach (var step in (string[])
+        [
+            "registered sip:alice@rcs.demo", "registered sip:bob@rcs.demo", "registered sip:carol@rcs.demo",
+            "chat invitation from Alice <sip:alice@rcs.demo>", "accepted the chat", "chat session up",
+            "Alice is composing", "received \"Hi Bob! Lunch at noon?", "receipt: delivered to sip:bob@rcs.demo", "receipt: displayed",
+            "received \"Sure, see you there!\" from sip:bob@rcs.demo",
+            "sent in pager mode: 200", "(Pager) from sip:carol@rcs.demo",
+            "sent 65536 bytes in large-message mode", "received 65536 bytes of image/jpeg (LargeMessage)", "matches",
+            "closed the chat (BYE) and deregistered", "stored (202)", "2 messages pending for bob",
+            "received stored \"Bob, are you still coming?\"", "received stored \"Call me when you see this.\"", "received 2 stored messages",
+            "RCS messaging: 9/9 steps ok",
+        ])
+        {
+            Assert.Contains(step, text, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain("FAILED", text, StringComparison.Ordinal);
     }
 }

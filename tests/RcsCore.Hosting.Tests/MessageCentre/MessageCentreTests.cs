@@ -87,10 +87,11 @@ public sealed class MessageCentreTests
             var imdn = CpimTestMessages.ReadImdn(notification.Body.Span);
             Assert.Equal(id, imdn.MessageId);
             Assert.Equal("delivered", imdn.Status);
-            Assert.Equal("2026-01-02T03:04:05.000Z", imdn.DateTime);
+            // RFC 5438 §7.2.1.1: the IM's DateTime (an RFC 3339 instant; the fraction may be written or not).
+            Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), DateTimeOffset.Parse(imdn.DateTime, System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal(Bob, imdn.RecipientUri);
-            Assert.Contains("Content-Disposition: notification", imdn.CpimHeaders, StringComparison.Ordinal);
-            Assert.Contains("Content-type: message/imdn+xml", imdn.CpimHeaders, StringComparison.Ordinal);
+            Assert.Contains("Content-Disposition: notification", imdn.CpimHeaders, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("Content-type: message/imdn+xml", imdn.CpimHeaders, StringComparison.OrdinalIgnoreCase);
             Assert.Equal(Bob, notification.From!.Uri.Text);
         }
 

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Xml;
 using Microsoft.Extensions.Time.Testing;
+using RcsCore.Parsing.Cpim;
+using RcsCore.Rcs.Imdn;
 using RcsCore.Rcs.MessageCentre;
 using RcsCore.Sip.Messages;
 using RcsCore.Sip.Transport;
@@ -30,18 +32,18 @@ public sealed class MessageCentreUnitTests
     public void TheSeamReadsTheImdnRequestOfTheRfc5438Example()
     {
         var body = File.ReadAllBytes(RepoPaths.CorpusFile("cpim", "rfc5438-s7.1.1.3-im-request-delivery.cpim"));
-        var (id, disposition) = MinimalImdnNotifications.Instance.ReadRequest("Message/CPIM", body);
+        var (id, disposition) = ImdnDeliveryNotifications.Instance.ReadRequest("Message/CPIM", body);
         Assert.Equal("34jk324j", id);
         Assert.Equal("positive-delivery, negative-delivery", disposition);
         // Not CPIM: nothing asked.
-        Assert.Equal((null, null), MinimalImdnNotifications.Instance.ReadRequest("text/plain", body));
+        Assert.Equal((null, null), ImdnDeliveryNotifications.Instance.ReadRequest("text/plain", body));
     }
 
     [Fact]
     public void TheSeamHonoursAnotherNamespacePrefix()
     {
         var body = Encoding.ASCII.GetBytes("From: <im:a@x>\r\nNS: n <urn:ietf:params:imdn>\r\nn.Message-ID: abc\r\nn.Disposition-Notification: negative-delivery\r\nimdn.Message-ID: wrong\r\n\r\nContent-type: text/plain\r\n\r\nhi");
-        Assert.Equal(("abc", "negative-delivery"), MinimalImdnNotifications.Instance.ReadRequest("message/cpim", body));
+        Assert.Equal(("abc", "negative-delivery"), ImdnDeliveryNotifications.Instance.ReadRequest("message/cpim", body));
     }
 
     [Fact]
@@ -51,16 +53,23 @@ public sealed class MessageCentreUnitTests
         var message = Message("sip:alice@example.com", "sip:bob@example.com", original, "34jk324j", "positive-delivery, negative-delivery");
         var now = new DateTimeOffset(2026, 5, 6, 7, 8, 9, TimeSpan.Zero);
 
-        var delivered = MinimalImdnNotifications.Instance.Create(message, delivered: true, now)!;
+        var delivered = ImdnDeliveryNotifications.Instance.Create(message, delivered: true, now)!;
         Assert.Equal("message/cpim", delivered.ContentType);
-        var (cpimHeaders, xml) = Split(delivered.Body);
-        Assert.Contains("From: <sip:bob@example.com>\r\n", cpimHeaders, StringComparison.Ordinal);
-        Assert.Contains("To: <sip:alice@example.com>\r\n", cpimHeaders, StringComparison.Ordinal);
-        Assert.Contains("NS: imdn <urn:ietf:params:imdn>\r\n", cpimHeaders, StringComparison.Ordinal);
-        Assert.Contains("imdn.Message-ID: " + delivered.MessageId + "\r\n", cpimHeaders, StringComparison.Ordinal);
-        Assert.Contains("DateTime: 2026-05-06T07:08:09.000Z\r\n", cpimHeaders, StringComparison.Ordinal);
-        Assert.Contains("Content-type: message/imdn+xml\r\nContent-Disposition: notification\r\nContent-length: " + Encoding.UTF8.GetByteCount(xml) + "\r\n\r\n", cpimHeaders, StringComparison.Ordinal);
+        // The notification is a CPIM message (RFC 3862) from the recipient to the sender with its own imdn.Message-ID,
+        // Content-Disposition notification and no request of its own (RFC 5438 §7.2.1.1).
+        Assert.True(CpimMessage.TryParse(delivered.Body, out var cpim).IsSuccess);
+        Assert.Equal("sip:bob@example.com", cpim!.From!.Uri);
+        Assert.Equal("sip:alice@example.com", Assert.Single(cpim.To).Uri);
+        Assert.Equal(delivered.MessageId, cpim.GetImdnMessageId());
         Assert.NotEqual("34jk324j", delivered.MessageId);
+        Assert.Equal(now, cpim.DateTime);
+        Assert.Equal("message/imdn+xml", cpim.ContentType);
+        Assert.Equal("notification", cpim.GetContentHeader("Content-Disposition"));
+        Assert.Equal(cpim.Content.Length, cpim.ContentLength);
+        Assert.Equal(ImdnDispositions.None, cpim.GetDispositionNotification());
+        Assert.True(cpim.IsImdnNotification());
+        Assert.Contains("NS: imdn <urn:ietf:params:imdn>\r\n", Split(delivered.Body).Headers, StringComparison.Ordinal);
+        string xml = Encoding.UTF8.GetString(cpim.Content.Span);
 
         var doc = new XmlDocument();
         doc.LoadXml(xml);
@@ -70,10 +79,11 @@ public sealed class MessageCentreUnitTests
         // The original's DateTime header (RFC 5438 §7.2.1.1).
         Assert.Equal("2006-04-04T12:16:49-05:00", doc.SelectSingleNode("/i:imdn/i:datetime", ns)!.InnerText);
         Assert.Equal("sip:bob@example.com", doc.SelectSingleNode("/i:imdn/i:recipient-uri", ns)!.InnerText);
-        Assert.Equal("sip:bob@example.com", doc.SelectSingleNode("/i:imdn/i:original-recipient-uri", ns)!.InnerText);
+        // RFC 5438 §7.2.1.1: the original recipient is the IM's imdn.Original-To, else its CPIM To.
+        Assert.Equal("im:bob@example.com", doc.SelectSingleNode("/i:imdn/i:original-recipient-uri", ns)!.InnerText);
         Assert.NotNull(doc.SelectSingleNode("/i:imdn/i:delivery-notification/i:status/i:delivered", ns));
 
-        var failed = MinimalImdnNotifications.Instance.Create(message, delivered: false, now)!;
+        var failed = ImdnDeliveryNotifications.Instance.Create(message, delivered: false, now)!;
         doc.LoadXml(Split(failed.Body).Xml);
         Assert.NotNull(doc.SelectSingleNode("/i:imdn/i:delivery-notification/i:status/i:failed", ns));
     }
@@ -88,9 +98,9 @@ public sealed class MessageCentreUnitTests
     public void ANotificationIsMadeOnlyWhenAskedFor(string? disposition, bool delivered, bool expected)
     {
         var message = Message("sip:a@x", "sip:b@x", Encoding.ASCII.GetBytes("x"), "id1", disposition);
-        Assert.Equal(expected, MinimalImdnNotifications.Instance.Create(message, delivered, DateTimeOffset.UnixEpoch) is not null);
+        Assert.Equal(expected, ImdnDeliveryNotifications.Instance.Create(message, delivered, DateTimeOffset.UnixEpoch) is not null);
         // Without a Message-ID there is nothing to name.
-        Assert.Null(MinimalImdnNotifications.Instance.Create(message with { ImdnMessageId = null }, delivered, DateTimeOffset.UnixEpoch));
+        Assert.Null(ImdnDeliveryNotifications.Instance.Create(message with { ImdnMessageId = null }, delivered, DateTimeOffset.UnixEpoch));
     }
 
     private static (string Headers, string Xml) Split(byte[] body)

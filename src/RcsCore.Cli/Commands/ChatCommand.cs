@@ -1,0 +1,180 @@
+using System.CommandLine;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using RcsCore.Ims.Client;
+using RcsCore.Rcs;
+using RcsCore.Rcs.Composing;
+using RcsCore.Rcs.Imdn;
+using RcsCore.Sip.Messages;
+using RcsCore.Sip.Transport;
+
+namespace RcsCore.Cli.Commands;
+
+/// <summary>
+/// <c>rcs chat</c>: an interactive RCS client for a person to try the message centre by hand. It registers, then each
+/// line read from stdin goes to <c>--to</c> as a chat message (the session is opened on the first line and
+/// re-established as needed); incoming messages, receipts and composing indications are printed as they come, and
+/// incoming messages are marked displayed. Chats are accepted automatically. <c>/quit</c>, end of input or Ctrl+C stop.
+/// </summary>
+internal static class ChatCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr, TextReader? stdin)
+    {
+        var server = new Option<string>("--server") { Description = "The message centre as [udp:|tcp:]address:port (default tcp), e.g. tcp:127.0.0.1:5060.", Required = true };
+        var user = new Option<string>("--user") { Description = "Your identity, e.g. sip:alice@example.com.", Required = true };
+        var password = new Option<string?>("--password") { Description = "Digest password (omit to register without authentication)." };
+        var to = new Option<string?>("--to") { Description = "Who your lines go to, e.g. sip:bob@example.com (omit to only receive)." };
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level (to stderr).", DefaultValueFactory = _ => LogLevel.Warning };
+        var cmd = new Command("chat", "Interactive RCS chat: lines from stdin go to --to, incoming messages are printed.");
+        cmd.Options.Add(server);
+        cmd.Options.Add(user);
+        cmd.Options.Add(password);
+        cmd.Options.Add(to);
+        cmd.Options.Add(logLevel);
+        cmd.SetAction(async (result, ct) =>
+        {
+            SipEndPoint serverEndPoint;
+            SipUri identity;
+            SipUri? peer = null;
+            try
+            {
+                serverEndPoint = ParseServer(result.GetValue(server)!);
+                identity = ParseUser(result.GetValue(user)!, "--user");
+                if (result.GetValue(to) is { } target)
+                {
+                    peer = ParseUser(target, "--to");
+                }
+            }
+            catch (FormatException e)
+            {
+                await stderr.WriteLineAsync("rcs chat: " + e.Message).ConfigureAwait(false);
+                return 2;
+            }
+            using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(result.GetValue(logLevel)));
+            return await RunAsync(stdout, stderr, stdin ?? Console.In, serverEndPoint, identity, result.GetValue(password), peer, logs, ct).ConfigureAwait(false);
+        });
+        return cmd;
+    }
+
+    private static async Task<int> RunAsync(TextWriter stdout, TextWriter stderr, TextReader stdin, SipEndPoint server, SipUri identity, string? password, SipUri? peer,
+        ILoggerFactory logs, CancellationToken ct)
+    {
+        var output = new Lock();
+        void Print(string line)
+        {
+            lock (output)
+            {
+                stdout.WriteLine(line);
+                stdout.Flush();
+            }
+        }
+
+        await using var client = new RcsClient(new RcsClientOptions
+        {
+            PublicIdentity = identity,
+            Server = server,
+            Credentials = password is null ? null : ImsCredentials.FromPassword(password),
+            AcceptChatsAutomatically = true,
+            Product = "rcs-chat",
+        }, logs);
+        client.MessageReceived += (_, e) =>
+        {
+            Print(e.Message.ContentType?.StartsWith("text/", StringComparison.OrdinalIgnoreCase) != false
+                ? $"<{e.Message.From}> {e.Message.Text}"
+                : $"<{e.Message.From}> [{e.Message.ContentType}, {e.Message.Content.Length} bytes, {e.Message.Mode}]");
+            // Printed on the screen: displayed (RFC 5438 §7.2.1.1).
+            _ = client.MarkDisplayedAsync(e.Message, CancellationToken.None);
+        };
+        client.NotificationReceived += (_, e) => Print($"  ({e.Status.ToString().ToLowerInvariant()}: {e.MessageId} by {e.From})");
+        client.ComposingChanged += (_, e) =>
+        {
+            if (e.State == IsComposingState.Active)
+            {
+                Print($"  ({e.Chat.Peer} is typing…)");
+            }
+        };
+        try
+        {
+            var registration = await client.StartAsync(ct).ConfigureAwait(false);
+            Print($"registered {client.Identity} via {server} for {registration.Expires.TotalSeconds:F0} s" + (peer is null ? "; waiting for messages" : $"; lines go to {peer.ToAddressOfRecord()}; /quit ends"));
+            RcsChat? chat = null;
+            while (!ct.IsCancellationRequested)
+            {
+                string? line = await stdin.ReadLineAsync(ct).ConfigureAwait(false);
+                if (line is null || line.Trim() == "/quit")
+                {
+                    break;
+                }
+                if (peer is null || line.Length == 0)
+                {
+                    continue;
+                }
+                try
+                {
+                    chat ??= await client.OpenChatAsync(peer, ct).ConfigureAwait(false);
+                    if (chat.State == RcsChatState.Closed)
+                    {
+                        chat = await client.OpenChatAsync(peer, ct).ConfigureAwait(false);
+                    }
+                    var sent = await chat.SendMessageAsync(line, ct).ConfigureAwait(false);
+                    Print($"  (sent {sent.MessageId}{(sent.IsStored ? ", stored for later delivery" : string.Empty)})");
+                }
+                catch (RcsException e)
+                {
+                    chat = null;
+                    Print($"  (not sent: {e.Message})");
+                    if (e.StatusCode == 480 && line.Length > 0)
+                    {
+                        // A chat needs the peer online; a standalone message can wait in the message centre.
+                        var sent = await client.SendStandaloneAsync(peer, System.Text.Encoding.UTF8.GetBytes(line), "text/plain;charset=UTF-8", ct).ConfigureAwait(false);
+                        Print($"  (sent standalone {sent.MessageId}: {sent.StatusCode})");
+                    }
+                }
+            }
+            // Let late receipts print.
+            await Task.Delay(TimeSpan.FromMilliseconds(300), CancellationToken.None).ConfigureAwait(false);
+            await client.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            Print("bye");
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            return 0;
+        }
+        catch (RcsException e)
+        {
+            await stderr.WriteLineAsync("rcs chat: " + e.Message).ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    internal static SipEndPoint ParseServer(string text)
+    {
+        var protocol = SipTransportProtocol.Tcp;
+        string rest = text;
+        if (text.StartsWith("udp:", StringComparison.OrdinalIgnoreCase))
+        {
+            protocol = SipTransportProtocol.Udp;
+            rest = text[4..];
+        }
+        else if (text.StartsWith("tcp:", StringComparison.OrdinalIgnoreCase))
+        {
+            rest = text[4..];
+        }
+        if (!IPEndPoint.TryParse(rest, out var ep) || ep.Port == 0)
+        {
+            throw new FormatException($"--server '{text}' is not [udp:|tcp:]address:port");
+        }
+        return new SipEndPoint(protocol, ep);
+    }
+
+    internal static SipUri ParseUser(string text, string option)
+    {
+        string uri = text.Contains(':', StringComparison.Ordinal) ? text : "sip:" + text;
+        if (!SipUri.TryParse(uri, out var parsed) || parsed.User is null)
+        {
+            throw new FormatException($"{option} '{text}' is not a SIP URI with a user, e.g. sip:alice@example.com");
+        }
+        return parsed;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Security.Cryptography;
+using System.Text;
+using RcsCore.Rcs.Imdn;
+using RcsCore.Rcs.MessageCentre;
+using Xunit;
+using static RcsCore.Rcs.Tests.Client.RcsTestNetwork;
+
+namespace RcsCore.Rcs.Tests.Client;
+
+/// <summary>Standalone messaging (OMA CPM): pager mode and large-message mode by size, and store-and-forward.</summary>
+public sealed class RcsStandaloneTests
+{
+    [Fact]
+    public async Task SmallMessageGoesInPagerModeAndALargeOneInLargeMessageModeWithTheirContentIntact()
+    {
+        await using var net = await StartAsync();
+        var alice = await net.ClientAsync("alice");
+        var carol = await net.ClientAsync("carol");
+        var aliceEvents = new RcsRecorder(alice);
+        var carolEvents = new RcsRecorder(carol);
+
+        var small = await carol.SendStandaloneAsync(Uri("alice"), Encoding.UTF8.GetBytes("pager hello"), "text/plain;charset=UTF-8").WaitAsync(Wait);
+        Assert.Equal((RcsMessageMode.Pager, 200, false), (small.Mode, small.StatusCode, small.IsStored));
+        var got = await aliceEvents.NextMessageAsync();
+        Assert.Equal(("pager hello", RcsMessageMode.Pager, small.MessageId, Aor("carol")), (got.Text, got.Mode, got.MessageId, got.From));
+        Assert.Null(got.Chat);
+        Assert.Equal(ImdnDispositions.PositiveDelivery | ImdnDispositions.NegativeDelivery | ImdnDispositions.Display, got.RequestedNotifications);
+        var delivered = await carolEvents.NextNotificationAsync();
+        Assert.Equal((small.MessageId, ImdnStatus.Delivered, Aor("alice")), (delivered.MessageId, delivered.Status, delivered.From));
+
+        // 5000 random bytes: the CPIM is over 1300 bytes (RFC 3428 §8), so INVITE + MSRP + BYE.
+        var blob = RandomNumberGenerator.GetBytes(5000);
+        var large = await carol.SendStandaloneAsync(Uri("alice"), blob, "application/octet-stream").WaitAsync(Wait);
+        Assert.Equal((RcsMessageMode.LargeMessage, 200), (large.Mode, large.StatusCode));
+        var gotLarge = await aliceEvents.NextMessageAsync();
+        Assert.Equal((RcsMessageMode.LargeMessage, large.MessageId, "application/octet-stream"), (gotLarge.Mode, gotLarge.MessageId, gotLarge.ContentType));
+        Assert.Equal(blob, gotLarge.Content.ToArray());
+        var deliveredLarge = await carolEvents.NextNotificationAsync();
+        Assert.Equal((large.MessageId, ImdnStatus.Delivered), (deliveredLarge.MessageId, deliveredLarge.Status));
+
+        // The display notification of a standalone message goes in pager mode.
+        Assert.True(await alice.MarkDisplayedAsync(gotLarge).WaitAsync(Wait));
+        var displayed = await carolEvents.NextNotificationAsync();
+        Assert.Equal((large.MessageId, ImdnStatus.Displayed), (displayed.MessageId, displayed.Status));
+
+        // The session of the large message is gone on both sides (BYE), and no chat was opened.
+        await RcsTestExtensions.EventuallyAsync(() => alice.UserAgent.Dialogs.Count == 0 && carol.UserAgent.Dialogs.Count == 0, "no dialogs");
+        Assert.Empty(alice.Chats);
+        Assert.Empty(carol.Chats);
+
+        // Just under and just over the pager-mode bound (the DateTime fraction and Content-Length digits vary by a few bytes).
+        var probe = alice.CreateCpim(Aor("carol"), "text/plain", Array.Empty<byte>(), ImdnDispositions.PositiveDelivery | ImdnDispositions.NegativeDelivery | ImdnDispositions.Display, out _).ToArray().Length;
+        int room = alice.Options.PagerModeMaxBytes - probe;
+        var fits = await alice.SendStandaloneAsync(Uri("carol"), new byte[room - 15], "text/plain").WaitAsync(Wait);
+        var over = await alice.SendStandaloneAsync(Uri("carol"), new byte[room + 10], "text/plain").WaitAsync(Wait);
+        Assert.Equal(RcsMessageMode.Pager, fits.Mode);
+        Assert.Equal(RcsMessageMode.LargeMessage, over.Mode);
+        Assert.Equal(room - 15, (await carolEvents.NextMessageAsync()).Content.Length);
+        Assert.Equal(room + 10, (await carolEvents.NextMessageAsync()).Content.Length);
+    }
+
+    [Fact]
+    public async Task PagerMessagesToAnOfflineUserAreStoredThenDeliveredOnRegisterWithTheDeliveryNotificationsBack()
+    {
+        await using var net = await StartAsync();
+        var alice = await net.ClientAsync("alice");
+        var aliceEvents = new RcsRecorder(alice);
+        var bob = await net.ClientAsync("bob");
+        var bobEvents = new RcsRecorder(bob);
+        await bob.StopAsync().WaitAsync(Wait);
+
+        // RFC 3428 §7: 202, stored by the message centre.
+        var first = await alice.SendStandaloneAsync(Uri("bob"), Encoding.UTF8.GetBytes("while you were out 1"), "text/plain;charset=UTF-8").WaitAsync(Wait);
+        var second = await alice.SendStandaloneAsync(Uri("bob"), Encoding.UTF8.GetBytes("while you were out 2"), "text/plain;charset=UTF-8").WaitAsync(Wait);
+        Assert.True(first.IsStored);
+        Assert.True(second.IsStored);
+        Assert.Equal(2, (await net.Server.MessageCentre.Store.GetConversationAsync(Aor("alice"), Aor("bob"))).Count(m => m.State == MessageState.Pending));
+
+        // A large message cannot be stored (the centre stores pager mode only): 480.
+        var e = await Assert.ThrowsAsync<RcsException>(() => alice.SendStandaloneAsync(Uri("bob"), new byte[4000], "application/octet-stream").WaitAsync(Wait));
+        Assert.Equal(480, e.StatusCode);
+
+        // bob comes back: both arrive in order, and alice hears they were delivered (once each, though bob and the
+        // centre both say so).
+        await bob.StartAsync().WaitAsync(Wait);
+        var m1 = await bobEvents.NextMessageAsync();
+        var m2 = await bobEvents.NextMessageAsync();
+        Assert.Equal(("while you were out 1", first.MessageId, Aor("alice"), RcsMessageMode.Pager), (m1.Text, m1.MessageId, m1.From, m1.Mode));
+        Assert.Equal(("while you were out 2", second.MessageId), (m2.Text, m2.MessageId));
+        var n1 = await aliceEvents.NextNotificationAsync();
+        var n2 = await aliceEvents.NextNotificationAsync();
+        Assert.Equal(new HashSet<string> { first.MessageId, second.MessageId }, new HashSet<string> { n1.MessageId, n2.MessageId });
+        Assert.All([n1, n2], n => Assert.Equal(ImdnStatus.Delivered, n.Status));
+        await Task.Delay(300);
+        Assert.False(aliceEvents.Notifications.Reader.TryRead(out _));
+        await RcsTestExtensions.EventuallyAsync(() => net.Server.MessageCentre.PendingRecipients == 0, "no pending recipients");
+    }
+
+    [Fact]
+    public async Task ChatMessageToAnOfflineUserFallsBackToPagerModeAndIsStored()
+    {
+        await using var net = await StartAsync();
+        var alice = await net.ClientAsync("alice");
+        var bob = await net.ClientAsync("bob", autoAccept: true);
+        var bobEvents = new RcsRecorder(bob);
+        var aliceChat = await alice.OpenChatAsync(Uri("bob")).WaitAsync(Wait);
+        await bob.StopAsync().WaitAsync(Wait);
+
+        // The session is gone (bob closed it going offline); the next message cannot set one up (480) and goes
+        // standalone to the store.
+        var sent = await aliceChat.SendMessageAsync("are you there?").WaitAsync(Wait);
+        Assert.Equal((RcsMessageMode.Pager, 202), (sent.Mode, sent.StatusCode));
+        Assert.Equal(RcsChatState.Idle, aliceChat.State);
+
+        await bob.StartAsync().WaitAsync(Wait);
+        var got = await bobEvents.NextMessageAsync();
+        Assert.Equal(("are you there?", sent.MessageId), (got.Text, got.MessageId));
+    }
+}

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using RcsCore.Hosting;
+using RcsCore.Ims.Client;
+using RcsCore.Ims.Registration;
+using RcsCore.Rcs.Composing;
+using RcsCore.Rcs.MessageCentre;
+using RcsCore.Sip.Messages;
+using RcsCore.Sip.Transactions;
+using RcsCore.Sip.Transport;
+using Xunit;
+
+namespace RcsCore.Rcs.Tests.Client;
+
+/// <summary>
+/// A message centre (a real <see cref="SipServer"/> on TCP 127.0.0.1) with subscribers alice, bob and carol (Digest),
+/// and <see cref="RcsClient"/>s registered with it over real sockets.
+/// </summary>
+internal sealed class RcsTestNetwork : IAsyncDisposable
+{
+    public const string Domain = "example.test";
+    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+    public static readonly SipTimerOptions Timers = new() { T1 = TimeSpan.FromMilliseconds(100), T2 = TimeSpan.FromMilliseconds(400), TimerD = TimeSpan.FromMilliseconds(500) };
+
+    // RCS_TEST_LOG=1 prints the stack's logs (run the test executable directly to see them).
+    private static readonly ILoggerFactory? s_logs = Environment.GetEnvironmentVariable("RCS_TEST_LOG") == "1"
+        ? LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Debug))
+        : null;
+
+    private readonly List<RcsClient> _clients = [];
+
+    private RcsTestNetwork(SipServer server) => Server = server;
+
+    public SipServer Server { get; }
+
+    public SipEndPoint ServerEndPoint => Server.LocalEndPoints[0];
+
+    public static SipUri Uri(string user) => SipUri.Parse($"sip:{user}@{Domain}");
+
+    public static string Aor(string user) => $"sip:{user}@{Domain}";
+
+    public static async Task<RcsTestNetwork> StartAsync(MessageCentreOptions? centre = null)
+    {
+        var subscribers = new InMemorySubscriberStore();
+        foreach (var user in (string[])["alice", "bob", "carol"])
+        {
+            await subscribers.SaveAsync(new SipSubscriber { Impi = $"{user}@{Domain}", Impus = [Aor(user)], Password = user + "pw" });
+        }
+        var server = new SipServer(new SipServerOptions
+        {
+            Listen = [new SipEndPoint(SipTransportProtocol.Tcp, new IPEndPoint(IPAddress.Loopback, 0))],
+            Domains = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { Domain },
+            Subscribers = subscribers,
+            Timers = Timers,
+            MessageCentre = centre ?? new MessageCentreOptions(),
+        }, s_logs);
+        await server.StartAsync();
+        return new RcsTestNetwork(server);
+    }
+
+    /// <summary>A client for <paramref name="user"/>, registered unless <paramref name="start"/> is false.</summary>
+    public async Task<RcsClient> ClientAsync(string user, bool start = true, bool autoAccept = false, TimeSpan? idleTimeout = null, IsComposingOptions? composing = null)
+    {
+        var client = new RcsClient(new RcsClientOptions
+        {
+            PublicIdentity = Uri(user),
+            DisplayName = char.ToUpperInvariant(user[0]) + user[1..],
+            Server = ServerEndPoint,
+            Credentials = ImsCredentials.FromPassword(user + "pw"),
+            Timers = Timers,
+            AcceptChatsAutomatically = autoAccept,
+            ChatSessionIdleTimeout = idleTimeout ?? TimeSpan.FromMinutes(5),
+            Composing = composing,
+        }, s_logs);
+        _clients.Add(client);
+        if (start)
+        {
+            await client.StartAsync().WaitAsync(Wait);
+        }
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+        await Server.DisposeAsync();
+    }
+}
+
+/// <summary>Records a client's events in channels the tests await with a bound.</summary>
+internal sealed class RcsRecorder
+{
+    public RcsRecorder(RcsClient client)
+    {
+        client.MessageReceived += (_, e) => Messages.Writer.TryWrite(e.Message);
+        client.NotificationReceived += (_, e) => Notifications.Writer.TryWrite(e);
+        client.ComposingChanged += (_, e) => Composing.Writer.TryWrite(e.State);
+        client.ChatStateChanged += (_, e) => States.Writer.TryWrite(e);
+    }
+
+    public Channel<RcsMessage> Messages { get; } = Channel.CreateUnbounded<RcsMessage>();
+
+    public Channel<RcsNotificationEventArgs> Notifications { get; } = Channel.CreateUnbounded<RcsNotificationEventArgs>();
+
+    public Channel<IsComposingState> Composing { get; } = Channel.CreateUnbounded<IsComposingState>();
+
+    public Channel<RcsChatStateEventArgs> States { get; } = Channel.CreateUnbounded<RcsChatStateEventArgs>();
+
+    public Task<RcsMessage> NextMessageAsync() => Next(Messages);
+
+    public Task<RcsNotificationEventArgs> NextNotificationAsync() => Next(Notifications);
+
+    public Task<IsComposingState> NextComposingAsync() => Next(Composing);
+
+    /// <summary>Waits for the chat with <paramref name="peer"/> to reach <paramref name="state"/>.</summary>
+    public async Task WaitForStateAsync(string peer, RcsChatState state)
+    {
+        while (true)
+        {
+            var e = await Next(States);
+            if (e.Chat.Peer == peer && e.Current == state)
+            {
+                return;
+            }
+        }
+    }
+
+    private static async Task<T> Next<T>(Channel<T> channel) => await channel.Reader.ReadAsync().AsTask().WaitAsync(RcsTestNetwork.Wait);
+}
+
+internal static class RcsTestExtensions
+{
+    public static async Task<RcsChatInvitation> NextInvitationAsync(this RcsClient client)
+    {
+        using var cts = new CancellationTokenSource(RcsTestNetwork.Wait);
+        await foreach (var invitation in client.ReadInvitationsAsync(cts.Token))
+        {
+            return invitation;
+        }
+        throw new TimeoutException("no invitation");
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds, bounded by <see cref="RcsTestNetwork.Wait"/>.</summary>
+    public static async Task EventuallyAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + RcsTestNetwork.Wait;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
+            await Task.Delay(20);
+        }
+    }
+}
