@@ -149,12 +149,13 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
     {
         var output = _transport.Transport.Output;
         long unflushed = 0;
+        WriteJob job = default;
         try
         {
             while (true)
             {
                 await _signal.WaitAsync(_closing.Token).ConfigureAwait(false);
-                if (!_control.TryDequeue(out var job) && !_data.TryDequeue(out job))
+                if (!_control.TryDequeue(out job) && !_data.TryDequeue(out job))
                 {
                     continue;
                 }
@@ -196,6 +197,8 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
         finally
         {
             Shutdown(_closeReason ?? "send loop ended");
+            // The frame being written when the loop stopped is neither queued nor done: its writer must not hang.
+            job.Done?.TrySetException(new IOException("The MSRP connection is closed: " + (_closeReason ?? "closed")));
         }
     }
 
