@@ -145,6 +145,12 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
         return done.Task;
     }
 
+    /// <summary>
+    /// Bytes written to the output pipe before a flush while more frames are queued: one flush (and one wake-up of
+    /// the socket writer) per several 64 KiB chunks; FlushAsync still applies the pipe's backpressure.
+    /// </summary>
+    private const int FlushThreshold = 256 * 1024;
+
     private async Task SendLoopAsync()
     {
         var output = _transport.Transport.Output;
@@ -169,7 +175,7 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
                     output.Write(job.Tail.Span);
                 }
                 unflushed += job.Head.Length + job.Body.Length + job.Tail.Length;
-                if (_signal.CurrentCount == 0 || unflushed >= 64 * 1024)
+                if (_signal.CurrentCount == 0 || unflushed >= FlushThreshold)
                 {
                     unflushed = 0;
                     // Backpressure: FlushAsync waits while the socket is behind by more than the pipe's threshold.
