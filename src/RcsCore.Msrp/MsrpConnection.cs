@@ -145,16 +145,23 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
         return done.Task;
     }
 
+    /// <summary>
+    /// Bytes written to the output pipe before a flush while more frames are queued: one flush (and one wake-up of
+    /// the socket writer) per several 64 KiB chunks; FlushAsync still applies the pipe's backpressure.
+    /// </summary>
+    private const int FlushThreshold = 256 * 1024;
+
     private async Task SendLoopAsync()
     {
         var output = _transport.Transport.Output;
         long unflushed = 0;
+        WriteJob job = default;
         try
         {
             while (true)
             {
                 await _signal.WaitAsync(_closing.Token).ConfigureAwait(false);
-                if (!_control.TryDequeue(out var job) && !_data.TryDequeue(out job))
+                if (!_control.TryDequeue(out job) && !_data.TryDequeue(out job))
                 {
                     continue;
                 }
@@ -168,7 +175,7 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
                     output.Write(job.Tail.Span);
                 }
                 unflushed += job.Head.Length + job.Body.Length + job.Tail.Length;
-                if (_signal.CurrentCount == 0 || unflushed >= 64 * 1024)
+                if (_signal.CurrentCount == 0 || unflushed >= FlushThreshold)
                 {
                     unflushed = 0;
                     // Backpressure: FlushAsync waits while the socket is behind by more than the pipe's threshold.
@@ -196,6 +203,8 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
         finally
         {
             Shutdown(_closeReason ?? "send loop ended");
+            // The frame being written when the loop stopped is neither queued nor done: its writer must not hang.
+            job.Done?.TrySetException(new IOException("The MSRP connection is closed: " + (_closeReason ?? "closed")));
         }
     }
 

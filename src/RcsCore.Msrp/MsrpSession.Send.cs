@@ -26,7 +26,7 @@ public sealed partial class MsrpSession
 
     /// <summary>
     /// Sends the rest of a stream. The total size is the remaining length of a seekable stream; otherwise it is
-    /// unknown and written as <c>*</c> (RFC 4975 §7.1.1). Memory use is two chunks, whatever the size.
+    /// unknown and written as <c>*</c> (RFC 4975 §7.1.1). Memory use is six chunks (four being written), whatever the size.
     /// </summary>
     public ValueTask<MsrpSendResult> SendAsync(Stream content, string contentType, MsrpReportPolicy reports = default, IProgress<long>? progress = null, CancellationToken ct = default) =>
         SendAsync(content, contentType, new MsrpSendOptions { Reports = reports, Progress = progress }, ct);
@@ -76,6 +76,9 @@ public sealed partial class MsrpSession
         _outgoing[messageId] = message;
         long offset = options.StartOffset;
         bool started = false;
+        // Chunks handed to the send loop but not yet in the output pipe, with the offset each one reaches. Keeping
+        // several in flight means the sender does not wait for a thread hop per chunk; the source's buffers bound it.
+        var pending = new Queue<(Task Written, long Offset)>(source.MaxInFlight + 1);
         try
         {
             try
@@ -94,30 +97,41 @@ public sealed partial class MsrpSession
                         tid = MsrpWire.NewId();
                     }
                     var head = BuildSendHead(tid, messageId, MsrpByteRange.ForChunk(offset, data.Length, total), contentType, reports, body: true);
-                    var tail = new ArrayBufferWriter<byte>(48);
-                    MsrpWire.EndLine(tail, tid, last ? MsrpContinuation.Complete : MsrpContinuation.More, afterBody: true);
+                    var tail = MsrpWire.EndLineBytes(tid, last ? MsrpContinuation.Complete : MsrpContinuation.More, afterBody: true);
                     Track(connection, tid, message, reports.FailureReport);
                     started = true;
-                    await connection.WriteAsync(head, data, tail.WrittenMemory).ConfigureAwait(false);
                     offset += data.Length;
-                    options.Progress?.Report(offset);
+                    pending.Enqueue((connection.WriteAsync(head, data, tail), offset));
+                    // RFC 4975 §7.1.1 ordering holds: the connection's data queue is FIFO, so chunks leave in order.
+                    while (pending.Count > (last ? 0 : source.MaxInFlight))
+                    {
+                        var (written, reached) = pending.Dequeue();
+                        await written.ConfigureAwait(false);
+                        options.Progress?.Report(reached);
+                    }
                     if (last)
                     {
                         break;
                     }
                 }
+                while (pending.Count > 0)
+                {
+                    var (written, reached) = pending.Dequeue();
+                    await written.ConfigureAwait(false);
+                    options.Progress?.Report(reached);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
+                await DrainAsync(pending).ConfigureAwait(false);
                 if (started && !connection.IsClosed)
                 {
                     // RFC 4975 §7.1: '#' tells the receiver the message is aborted; it needs no body.
                     string tid = MsrpWire.NewId();
                     var head = BuildSendHead(tid, messageId, MsrpByteRange.ForChunk(offset, 0, total), null, reports, body: false);
-                    var tail = new ArrayBufferWriter<byte>(48);
-                    MsrpWire.EndLine(tail, tid, MsrpContinuation.Aborted, afterBody: false);
+                    var tail = MsrpWire.EndLineBytes(tid, MsrpContinuation.Aborted, afterBody: false);
                     Track(connection, tid, message, MsrpReportMode.Partial);
-                    await connection.WriteAsync(head, default, tail.WrittenMemory).ConfigureAwait(false);
+                    await connection.WriteAsync(head, default, tail).ConfigureAwait(false);
                 }
                 throw;
             }
@@ -150,7 +164,17 @@ public sealed partial class MsrpSession
         }
         finally
         {
+            // The source's buffers go back to the pool when this method returns: no write may still read them.
+            await DrainAsync(pending).ConfigureAwait(false);
             _outgoing.TryRemove(messageId, out _);
+        }
+    }
+
+    private static async ValueTask DrainAsync(Queue<(Task Written, long Offset)> pending)
+    {
+        while (pending.TryDequeue(out var item))
+        {
+            await item.Written.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -226,6 +250,9 @@ public sealed partial class MsrpSession
     {
         public abstract ValueTask<(ReadOnlyMemory<byte> Data, bool Last)> NextAsync(CancellationToken ct);
 
+        /// <summary>Chunks returned earlier that may still be queued for writing when <see cref="NextAsync"/> is called.</summary>
+        public virtual int MaxInFlight => InFlightChunks;
+
         public virtual void Dispose()
         {
         }
@@ -245,31 +272,49 @@ public sealed partial class MsrpSession
         }
     }
 
-    /// <summary>Reads a stream into two pooled chunk buffers: one being sent, one read ahead to learn whether it is the last.</summary>
-    private sealed class BufferedSource(Func<Memory<byte>, CancellationToken, ValueTask<int>> read, int chunkSize) : ChunkSource
+    /// <summary>Chunks a sender may have queued on the connection before it waits for the oldest one.</summary>
+    private const int InFlightChunks = 4;
+
+    /// <summary>
+    /// Reads a stream into a ring of pooled chunk buffers: <see cref="InFlightChunks"/> being written, one returned
+    /// and one read ahead to learn whether it is the last. Chunk k lives in buffer k mod ring size, so a buffer is
+    /// refilled only after the sender awaited the write of the chunk it held.
+    /// </summary>
+    private sealed class BufferedSource : ChunkSource
     {
-        private byte[]? _current = ArrayPool<byte>.Shared.Rent(chunkSize);
-        private byte[]? _next = ArrayPool<byte>.Shared.Rent(chunkSize);
+        private readonly Func<Memory<byte>, CancellationToken, ValueTask<int>> _read;
+        private readonly int _chunkSize;
+        private readonly byte[]?[] _ring = new byte[InFlightChunks + 2][];
+        private int _index = -1; // buffer of the chunk returned last
         private int _nextLength = -1;
+
+        public BufferedSource(Func<Memory<byte>, CancellationToken, ValueTask<int>> read, int chunkSize)
+        {
+            _read = read;
+            _chunkSize = chunkSize;
+        }
 
         public override async ValueTask<(ReadOnlyMemory<byte> Data, bool Last)> NextAsync(CancellationToken ct)
         {
             if (_nextLength < 0)
             {
-                _nextLength = await FillAsync(_next!, ct).ConfigureAwait(false);
+                _nextLength = await FillAsync(Buffer(0), ct).ConfigureAwait(false);
             }
-            (_current, _next) = (_next, _current);
+            _index = (_index + 1) % _ring.Length;
+            var current = Buffer(_index);
             int length = _nextLength;
-            _nextLength = length < chunkSize ? 0 : await FillAsync(_next!, ct).ConfigureAwait(false);
-            return (_current.AsMemory(0, length), _nextLength == 0);
+            _nextLength = length < _chunkSize ? 0 : await FillAsync(Buffer((_index + 1) % _ring.Length), ct).ConfigureAwait(false);
+            return (current.AsMemory(0, length), _nextLength == 0);
         }
+
+        private byte[] Buffer(int i) => _ring[i] ??= ArrayPool<byte>.Shared.Rent(_chunkSize);
 
         private async ValueTask<int> FillAsync(byte[] buffer, CancellationToken ct)
         {
             int filled = 0;
-            while (filled < chunkSize)
+            while (filled < _chunkSize)
             {
-                int n = await read(buffer.AsMemory(filled, chunkSize - filled), ct).ConfigureAwait(false);
+                int n = await _read(buffer.AsMemory(filled, _chunkSize - filled), ct).ConfigureAwait(false);
                 if (n == 0)
                 {
                     break;
@@ -281,15 +326,13 @@ public sealed partial class MsrpSession
 
         public override void Dispose()
         {
-            if (_current is not null)
+            for (int i = 0; i < _ring.Length; i++)
             {
-                ArrayPool<byte>.Shared.Return(_current);
-                _current = null;
-            }
-            if (_next is not null)
-            {
-                ArrayPool<byte>.Shared.Return(_next);
-                _next = null;
+                if (_ring[i] is { } buffer)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    _ring[i] = null;
+                }
             }
             base.Dispose();
         }

@@ -233,6 +233,27 @@ internal static class MsrpWire
         w.Advance(3);
     }
 
+    /// <summary>The end-line (RFC 4975 §7.1) as an exactly sized array, for a chunk's tail.</summary>
+    public static byte[] EndLineBytes(string tid, MsrpContinuation flag, bool afterBody)
+    {
+        int start = afterBody ? 2 : 0;
+        var bytes = new byte[start + 7 + tid.Length + 3];
+        if (afterBody)
+        {
+            bytes[0] = (byte)'\r';
+            bytes[1] = (byte)'\n';
+        }
+        "-------"u8.CopyTo(bytes.AsSpan(start));
+        for (int i = 0; i < tid.Length; i++)
+        {
+            bytes[start + 7 + i] = (byte)tid[i];
+        }
+        bytes[^3] = (byte)flag;
+        bytes[^2] = (byte)'\r';
+        bytes[^1] = (byte)'\n';
+        return bytes;
+    }
+
     /// <summary>
     /// A response (RFC 4975 §7.2): To-Path is the previous hop (first From-Path URI of the request), From-Path the
     /// URI of this hop (first To-Path URI of the request); responses carry no body.

@@ -41,7 +41,7 @@ internal sealed class MessageExtractor
 
     public IPcapStreamFramer CreateSipFramer() => new SipPcapFramer(Options.SipLimits);
 
-    public IPcapStreamFramer CreateMsrpFramer() => new MsrpEndLineFramer(Options.MaxMsrpMessage);
+    public IPcapStreamFramer CreateMsrpFramer() => new MsrpPcapFramer(Options.MaxMsrpMessage);
 
     /// <summary>The Call-ID whose SDP announced either end of this flow as an MSRP endpoint, or null.</summary>
     public string? MsrpDialogFor(FlowKey key)

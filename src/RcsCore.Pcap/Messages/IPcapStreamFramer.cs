@@ -19,7 +19,7 @@ internal readonly record struct StreamFrame(int Length, SipMessage? Sip, string?
 /// <summary>
 /// Seam between the TCP reassembler and the protocol readers: one instance per stream direction frames the
 /// messages of one protocol out of the in-order bytes. SIP uses the stack's own <c>SipStreamFramer</c>; MSRP uses
-/// an interim end-line scanner until RcsCore.Parsing.Msrp's reader is merged (see <see cref="MsrpEndLineFramer"/>).
+/// the streaming <c>MsrpFrameReader</c> of RcsCore.Parsing.Msrp (see <see cref="MsrpPcapFramer"/>).
 /// </summary>
 internal interface IPcapStreamFramer
 {
