@@ -27,6 +27,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
     public static readonly IReadOnlyList<string> AllowedMethods = ["INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "MESSAGE", "REGISTER", "SUBSCRIBE", "NOTIFY", "PUBLISH", "REFER", "INFO", "UPDATE", "PRACK"];
 
     private readonly SipServerOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly SipTransportLayer _transport;
     private readonly RcsCore.Pcap.PcapTrafficRecorder? _capture;
@@ -45,6 +46,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         loggerFactory ??= NullLoggerFactory.Instance;
+        _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<SipServer>();
         var certificate = options.TlsCertificate;
         if (certificate is null && options.Listen.Any(l => l.Protocol == SipTransportProtocol.Tls))
@@ -139,6 +141,9 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
     /// <summary>The bound endpoints (real ports after binding port 0).</summary>
     public IReadOnlyList<SipEndPoint> LocalEndPoints => _transport.LocalEndPoints;
 
+    /// <summary>The MSRP relay of the message centre (RFC 4976) once started; null when <see cref="SipServerOptions.MsrpRelay"/> is not set.</summary>
+    public RcsCore.Msrp.Relay.MsrpRelay? MsrpRelay { get; private set; }
+
     /// <summary>The transaction layer (for metrics and tests).</summary>
     public SipTransactionLayer Transactions => _transactions;
 
@@ -155,6 +160,12 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         foreach (var ep in _transport.LocalEndPoints)
         {
             Log.Listening(_logger, ep);
+        }
+        if (_options.MsrpRelay is { } relay)
+        {
+            // RFC 4976 §6: the relay authenticates our own subscribers (Digest) and relays their chat and file sessions.
+            var subscribers = Subscribers ?? throw new InvalidOperationException("The MSRP relay authenticates subscribers: configure Subscribers or a DataDirectory.");
+            MsrpRelay = RcsCore.Msrp.Relay.MsrpRelay.Start(new SubscriberMsrpRelayAuthenticator(subscribers), relay, _loggerFactory);
         }
     }
 
@@ -281,6 +292,10 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (MsrpRelay is { } relay)
+        {
+            await relay.DisposeAsync().ConfigureAwait(false);
+        }
         Locations.BindingsChanged -= MessageCentre.OnBindingsChanged;
         await MessageCentre.DisposeAsync().ConfigureAwait(false);
         await RegEvents.DisposeAsync().ConfigureAwait(false);

@@ -92,6 +92,13 @@ public sealed class SipServerOptions
     /// </summary>
     public string? CapturePath { get; init; }
 
+    /// <summary>
+    /// When set, the server also runs the message centre's MSRP relay (RFC 4976) with these options, started with the
+    /// server; AUTH is checked against the subscribers' Digest credentials (user name: IMPI or public identity), so it
+    /// needs <see cref="Subscribers"/> or a <see cref="DataDirectory"/>. Null (the default): no relay.
+    /// </summary>
+    public RcsCore.Msrp.Relay.MsrpRelayOptions? MsrpRelay { get; init; }
+
     /// <summary>The clock of the registrar, the reg event package, the nonces and the message centre (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RcsCore.Hosting;
+using RcsCore.Msrp.Relay;
 using RcsCore.Rcs.MessageCentre;
 using RcsCore.Sip.Transport;
 
@@ -28,6 +29,7 @@ internal static class ServeCommand
         var notifyDirect = new Option<bool>("--notify-direct-delivery") { Description = "Message centre: also send the delivery notification (IMDN) for MESSAGEs delivered at once, not only for stored ones." };
         var expiry = new Option<TimeSpan?>("--message-expiry") { Description = "Message centre: how long a stored message waits for its recipient (default 7.00:00:00)." };
         var capture = new Option<string?>("--capture") { Description = "Record every SIP message sent and received to this pcapng file (Wireshark/tshark open it)." };
+        var msrpRelay = new Option<string?>("--msrp-relay") { Description = "Also run the message centre's MSRP relay (RFC 4976) on this address:port, e.g. 127.0.0.1:2855; AUTH with the subscribers' Digest passwords (needs --data)." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Information };
         var cmd = new Command("serve", "Run the RcsCore SIP server until Ctrl+C / SIGTERM.");
         cmd.Options.Add(listen);
@@ -39,6 +41,7 @@ internal static class ServeCommand
         cmd.Options.Add(notifyDirect);
         cmd.Options.Add(expiry);
         cmd.Options.Add(capture);
+        cmd.Options.Add(msrpRelay);
         cmd.Options.Add(logLevel);
         cmd.SetAction(async (result, ct) =>
         {
@@ -46,7 +49,8 @@ internal static class ServeCommand
             try
             {
                 options = BuildOptions(result.GetValue(listen), result.GetValue(route), result.GetValue(domain), result.GetValue(data), result.GetValue(dns), result.GetValue(digest),
-                    new MessageCentreOptions { NotifyDirectDelivery = result.GetValue(notifyDirect), MessageExpiry = result.GetValue(expiry) ?? TimeSpan.FromDays(7) }, result.GetValue(capture));
+                    new MessageCentreOptions { NotifyDirectDelivery = result.GetValue(notifyDirect), MessageExpiry = result.GetValue(expiry) ?? TimeSpan.FromDays(7) }, result.GetValue(capture),
+                    result.GetValue(msrpRelay));
             }
             catch (FormatException e)
             {
@@ -80,7 +84,7 @@ internal static class ServeCommand
     }
 
     internal static SipServerOptions BuildOptions(string[]? listen, string[]? routes, string[]? domains, string? data, bool useDns = false, string[]? digestAlgorithms = null,
-        MessageCentreOptions? messageCentre = null, string? capture = null)
+        MessageCentreOptions? messageCentre = null, string? capture = null, string? msrpRelay = null)
     {
         messageCentre ??= new MessageCentreOptions();
         try
@@ -141,6 +145,12 @@ internal static class ServeCommand
             DigestAlgorithms = algorithms,
             MessageCentre = messageCentre,
             CapturePath = capture,
+            MsrpRelay = msrpRelay is null ? null : new MsrpRelayOptions
+            {
+                // RFC 4976 §5: the relay's own URI is msrp://host:port;tcp; its Digest realm is the first domain.
+                ListenEndPoint = System.Net.IPEndPoint.TryParse(msrpRelay, out var relayEndPoint) ? relayEndPoint : throw new FormatException($"--msrp-relay: '{msrpRelay}' is not address:port"),
+                Realm = domains is { Length: > 0 } ? domains[0] : "localhost",
+            },
         };
     }
 

@@ -112,9 +112,9 @@ public class MsrpWriterTests
         var output = new ArrayBufferWriter<byte>();
         var chunker = new MsrpChunker(chunkSize, size);
         var messageId = MsrpTransactionId.Create();
+        Span<byte> tid = stackalloc byte[MsrpTransactionId.DefaultLength];
         while (chunker.TryGetNext(out var chunk))
         {
-            Span<byte> tid = stackalloc byte[MsrpTransactionId.DefaultLength];
             MsrpTransactionId.Fill(tid);
             var data = content.AsSpan((int)chunk.Offset, chunk.Length);
             new MsrpWriter(output).WriteSend(tid, "msrp://b.example.com:1/s2;tcp", "msrp://a.example.com:2/s1;tcp", messageId, chunk, "application/octet-stream", data, failureReport: MsrpReportMode.No);

@@ -103,6 +103,7 @@ public class ImdnCorpusTests
     public void ImRequestingDeliveryGivesARequest()
     {
         Assert.True(CpimMessage.TryParse(Corpus.Read("rfc5438-s7.1.1.3-im-request-delivery.cpim"), out CpimMessage? im).IsSuccess);
+        Assert.NotNull(im);
         Assert.Equal("34jk324j", im!.GetImdnMessageId());
         Assert.Equal(ImdnDispositions.PositiveDelivery | ImdnDispositions.NegativeDelivery, im.GetDispositionNotification());
         Assert.False(im.IsImdnNotification());
