@@ -13,6 +13,9 @@ public sealed class RcsPresenceClientOptions
     /// <summary>Where PUBLISH and SUBSCRIBE are sent (the P-CSCF or the message centre).</summary>
     public required SipEndPoint NextHop { get; init; }
 
+    /// <summary>The presentity published (Request-URI and To of PUBLISH); the user agent's identity when null.</summary>
+    public SipNameAddress? PublicIdentity { get; init; }
+
     /// <summary>The publication duration asked for, in seconds (RFC 3903 §4.1).</summary>
     public uint PublishExpires { get; init; } = 3600;
 
@@ -58,7 +61,7 @@ public sealed class RcsPresenceClient : IAsyncDisposable
     public async Task<SipResponse> PublishCapabilitiesAsync(RcsCapabilities capabilities, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(capabilities);
-        var self = _ua.Options.LocalIdentity.Uri;
+        var self = (_options.PublicIdentity ?? _ua.Options.LocalIdentity).Uri;
         byte[] body = RcsPidfDocument.FromCapabilities(self.ToString(), capabilities, self.ToString()).Write();
         lock (_lock)
         {
@@ -102,7 +105,7 @@ public sealed class RcsPresenceClient : IAsyncDisposable
 
     private async Task<SipResponse> SendPublishAsync(byte[]? body, string? ifMatch, uint expires, CancellationToken ct)
     {
-        var self = _ua.Options.LocalIdentity;
+        var self = _options.PublicIdentity ?? _ua.Options.LocalIdentity;
         var b = _ua.CreateRequest("PUBLISH", self.Uri, _options.NextHop, self);
         // RFC 3903 §4.1 / RFC 3856 §5: the presence event package.
         b.AddHeader(SipHeaderName.Event, "presence");
