@@ -100,6 +100,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         }, authenticator, subscribers, loggerFactory.CreateLogger<SipRegistrar>());
         RegEvents = new SipRegEventNotifier(Registrar, new RequestSender(this), subscribers, new SipRegEventOptions { ServerName = options.ServerName },
             loggerFactory.CreateLogger<SipRegEventNotifier>());
+        Presence = new SipPresenceAgent(new RequestSender(this), options.TimeProvider, options.ServerName);
         _locationRouter = new SipLocationRouter(Registrar, Router, options.Domains, subscribers);
         _capabilities = new SipCapabilityResponder(_locationRouter, Router, subscribers, options);
         ISipTargetResolver resolver = options.UseDns
@@ -131,6 +132,9 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
 
     /// <summary>The reg event package notifier (RFC 3680).</summary>
     public SipRegEventNotifier RegEvents { get; }
+
+    /// <summary>The presence agent (RFC 3856, RFC 3903): PUBLISH and SUBSCRIBE with Event: presence for our users.</summary>
+    internal SipPresenceAgent Presence { get; }
 
     /// <summary>The subscribers REGISTER is authenticated against; null when registration is open.</summary>
     public ISubscriberStore? Subscribers { get; }
@@ -202,6 +206,19 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         {
             // RFC 3680: the registrar is the notifier of its AoRs' reg event.
             await RegEvents.ProcessAsync(request, transaction.Remote, transaction.Inbound.ConnectionId,
+                async (r, c) => await transaction.SendResponseAsync(r, c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            return;
+        }
+        if (request.Method == "PUBLISH" && request.To?.Tag is null && IsOurDomain(request.RequestUri) && request.Routes.All(r => _proxy.IsThisProxy(r.Uri)))
+        {
+            // RFC 3903 §6: the server is the event state compositor of its users (presence only; others get 489).
+            await transaction.SendResponseAsync(Presence.Publish(request), ct).ConfigureAwait(false);
+            return;
+        }
+        if (Presence.IsPresenceSubscribe(request) && (request.To?.Tag is not null || IsOurDomain(request.RequestUri)))
+        {
+            // RFC 3856 §6: the server is the presence agent of its users.
+            await Presence.ProcessSubscribeAsync(request, transaction.Remote, transaction.Inbound.ConnectionId,
                 async (r, c) => await transaction.SendResponseAsync(r, c).ConfigureAwait(false), ct).ConfigureAwait(false);
             return;
         }
@@ -299,6 +316,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         Locations.BindingsChanged -= MessageCentre.OnBindingsChanged;
         await MessageCentre.DisposeAsync().ConfigureAwait(false);
         await RegEvents.DisposeAsync().ConfigureAwait(false);
+        Presence.Dispose();
         await Locations.DisposeAsync().ConfigureAwait(false);
         _transactions.Dispose();
         await _transport.DisposeAsync().ConfigureAwait(false);
