@@ -12,8 +12,10 @@ namespace RcsCore.Benchmarks;
 /// <see cref="Count"/> messages paced at <see cref="Rate"/> msg/s (5 s), one at a time; each message carries its
 /// sequence number, and the time from the <see cref="RcsChat.SendMessageAsync"/> call to bob's
 /// <see cref="RcsClient.MessageReceived"/> event is recorded. One invocation per run (bounded in count and time);
-/// p50/p90/p99/max are printed and written to <c>BenchmarkDotNet.Artifacts/results/ChatLatency-percentiles.txt</c>.
-/// Run: <c>benchmarks/run.sh --filter '*ChatLatency*'</c>.
+/// p50/p90/p99/max are printed (lines starting <c>ChatLatency</c> in <c>BenchmarkDotNet.Artifacts/*.log</c>); with
+/// <c>[MemoryDiagnoser]</c> the run is repeated once for the allocation figure, so two reports appear.
+/// Run: <c>benchmarks/run.sh --filter '*ChatLatency*'</c> (this job only, about 10 s after the build; adding
+/// <c>--inProcess</c> also adds the default job, which repeats the 5 s run about 25 times).
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 1, invocationCount: 1)]
@@ -89,10 +91,8 @@ public class ChatLatencyBenchmarks
             .Append(CultureInfo.InvariantCulture, $"ChatLatency: {Count} messages at {Rate} msg/s target, sent in {sendSeconds:F2} s ({Count / sendSeconds:F0} msg/s achieved), {late} sends more than one interval late").AppendLine()
             .Append(CultureInfo.InvariantCulture, $"ChatLatency (ms, send call -> MessageReceived): min {latencies[0]:F3} p50 {P(0.50):F3} p90 {P(0.90):F3} p99 {P(0.99):F3} max {latencies[^1]:F3}").AppendLine()
             .ToString();
+        // The benchmark process's output is copied into BenchmarkDotNet.Artifacts/*.log.
         Console.Write(report);
-        string dir = Path.Combine("BenchmarkDotNet.Artifacts", "results");
-        Directory.CreateDirectory(dir);
-        await File.AppendAllTextAsync(Path.Combine(dir, "ChatLatency-percentiles.txt"), DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture) + Environment.NewLine + report);
         return P(0.99);
     }
 }
