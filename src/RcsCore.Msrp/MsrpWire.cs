@@ -64,6 +64,15 @@ internal readonly struct MsrpHeadCollector : IMsrpMessageHandler
 
     public MsrpHeadCollector(MsrpHeadInfo info) => _info = info;
 
+    /// <summary>The request method as a string, without allocating for the three RFC 4975/4976 methods.</summary>
+    public static string MethodName(scoped in MsrpStartLine startLine) => startLine.Method switch
+    {
+        MsrpMethod.Send => "SEND",
+        MsrpMethod.Report => "REPORT",
+        MsrpMethod.Auth => "AUTH",
+        _ => Encoding.ASCII.GetString(startLine.MethodName),
+    };
+
     public void OnStartLine(scoped in MsrpStartLine startLine)
     {
         _info.Reset();
@@ -73,13 +82,7 @@ internal readonly struct MsrpHeadCollector : IMsrpMessageHandler
         _info.TransactionId = Encoding.ASCII.GetString(startLine.TransactionId);
         if (startLine.Kind == MsrpMessageKind.Request)
         {
-            _info.MethodName = startLine.Method switch
-            {
-                MsrpMethod.Send => "SEND",
-                MsrpMethod.Report => "REPORT",
-                MsrpMethod.Auth => "AUTH",
-                _ => Encoding.ASCII.GetString(startLine.MethodName),
-            };
+            _info.MethodName = MsrpHeadCollector.MethodName(startLine);
         }
         else if (!startLine.Comment.IsEmpty)
         {

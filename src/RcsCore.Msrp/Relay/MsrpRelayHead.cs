@@ -81,13 +81,7 @@ internal readonly struct MsrpRelayHeadCollector : IMsrpMessageHandler
         h.TransactionId = Encoding.ASCII.GetString(startLine.TransactionId);
         if (startLine.Kind == MsrpMessageKind.Request)
         {
-            h.MethodName = startLine.Method switch
-            {
-                MsrpMethod.Send => "SEND",
-                MsrpMethod.Report => "REPORT",
-                MsrpMethod.Auth => "AUTH",
-                _ => Encoding.ASCII.GetString(startLine.MethodName),
-            };
+            h.MethodName = MsrpHeadCollector.MethodName(startLine);
         }
         else if (!startLine.Comment.IsEmpty)
         {
