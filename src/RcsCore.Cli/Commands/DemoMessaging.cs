@@ -8,6 +8,7 @@ using RcsCore.Hosting;
 using RcsCore.Ims.Client;
 using RcsCore.Ims.Registration;
 using RcsCore.Rcs;
+using RcsCore.Rcs.Capabilities;
 using RcsCore.Rcs.Composing;
 using RcsCore.Rcs.Imdn;
 using RcsCore.Rcs.MessageCentre;
@@ -119,6 +120,13 @@ internal static class DemoMessaging
                     Line(p.Name, $"registered {p.Client.Identity} for {registration.Expires.TotalSeconds:F0} s from {p.Client.LocalEndPoint}");
                 }
                 Line("contact", $"{alice.Client.Registration.Contact}");
+            }).ConfigureAwait(false);
+
+            await Step("alice discovers bob's services before the chat (OPTIONS, answered from his registered tags)", async () =>
+            {
+                var caps = await alice.Client.GetCapabilitiesAsync(SipUri.Parse($"sip:bob@{Domain}")).ConfigureAwait(false);
+                Line("alice", $"bob: {caps.Status} ({caps.StatusCode}), services: {string.Join(", ", caps.Capabilities.Services.Select(s => s.Name))}");
+                Check(caps.Status == RcsCapabilityStatus.Rcs && caps.Capabilities.Services.Contains(RcsService.Chat), "bob is an RCS user with chat");
             }).ConfigureAwait(false);
 
             RcsChat? aliceChat = null, bobChat = null;

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using RcsCore.Ims.Client;
 using RcsCore.Msrp;
 using RcsCore.Parsing.Sip;
+using RcsCore.Rcs.Capabilities;
 using RcsCore.Sip.Dialogs;
 using RcsCore.Sip.Messages;
 using RcsCore.Sip.Transport;
@@ -32,6 +33,7 @@ public sealed partial class RcsClient : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SipTransportLayer _transport;
     private readonly SipUserAgent _ua;
+    private RcsCapabilityClient? _capabilities;
     private readonly ImsRegistrationClient _registration;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RcsChat> _chats = new(StringComparer.Ordinal);
@@ -91,6 +93,23 @@ public sealed partial class RcsClient : IAsyncDisposable
 
     /// <summary>The configuration.</summary>
     public RcsClientOptions Options => _options;
+
+    /// <summary>
+    /// The peer's RCS services (GSMA RCC.07 §2.6.1.1 capability exchange: an OPTIONS carrying our own tags, answered by
+    /// the peer's device or by the message centre from the peer's registered tags), with the cache and validity rules
+    /// of <see cref="RcsCapabilityClient"/>; 404 means not an RCS user, 480/408 offline.
+    /// </summary>
+    public Task<RcsCapabilityResult> GetCapabilitiesAsync(SipUri peer, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        var client = LazyInitializer.EnsureInitialized(ref _capabilities, () => new RcsCapabilityClient(_ua, new RcsCapabilityOptions
+        {
+            // What this client registers (CpmServices.ClientFeatureTags): chat, pager and large-message mode.
+            Own = RcsCapabilities.FromServices([RcsService.Chat, RcsService.StandaloneMessaging]),
+            NextHop = _options.Server,
+        }, _options.TimeProvider, _loggerFactory.CreateLogger<RcsCapabilityClient>()));
+        return client.GetCapabilitiesAsync(peer, ct);
+    }
 
     /// <summary>This client's address of record, e.g. <c>sip:alice@example.com</c>.</summary>
     public string Identity { get; }
@@ -305,6 +324,7 @@ public sealed partial class RcsClient : IAsyncDisposable
             // Background failures were logged when they happened (Track).
         }
         _ua.DialogTerminated -= OnDialogTerminated;
+        _capabilities?.Dispose();
         _ua.Dispose();
         await _transport.DisposeAsync().ConfigureAwait(false);
         if (_msrp is not null)

@@ -20,6 +20,7 @@ public class DemoCommandTests
         foreach (var step in (string[])
         [
             "registered sip:alice@rcs.demo", "registered sip:bob@rcs.demo", "registered sip:carol@rcs.demo",
+            "bob: Rcs (200), services: chat, standalone",
             "chat invitation from Alice <sip:alice@rcs.demo>", "accepted the chat", "chat session up",
             "Alice is composing", "received \"Hi Bob! Lunch at noon?", "receipt: delivered to sip:bob@rcs.demo", "receipt: displayed",
             "received \"Sure, see you there!\" from sip:bob@rcs.demo",
@@ -27,7 +28,7 @@ public class DemoCommandTests
             "sent 65536 bytes in large-message mode", "received 65536 bytes of image/jpeg (LargeMessage)", "matches",
             "closed the chat (BYE) and deregistered", "stored (202)", "2 messages pending for bob",
             "received stored \"Bob, are you still coming?\"", "received stored \"Call me when you see this.\"", "received 2 stored messages",
-            "RCS messaging: 9/9 steps ok",
+            "RCS messaging: 10/10 steps ok",
         ])
         {
             Assert.Contains(step, text, StringComparison.Ordinal);
