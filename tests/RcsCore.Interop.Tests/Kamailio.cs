@@ -53,9 +53,6 @@ internal sealed class Kamailio : IAsyncDisposable
     /// <summary>Generates the registrar configuration with <paramref name="subscribers"/> (user, domain, password), checks it and starts Kamailio.</summary>
     public static async Task<Kamailio> StartRegistrarAsync(IEnumerable<(string User, string Domain, string Password)> subscribers)
     {
-        var kamailio = RequireKamailio();
-        var modules = s_moduleDirs.FirstOrDefault(d => File.Exists(Path.Combine(d, "registrar.so")))
-            ?? throw new InvalidOperationException("Kamailio modules (registrar.so) not found in " + string.Join(", ", s_moduleDirs));
         var dir = System.IO.Directory.CreateTempSubdirectory("rcs-kamailio-").FullName;
         var db = System.IO.Directory.CreateDirectory(Path.Combine(dir, "db")).FullName;
         // db_text tables: a header line of typed columns, then rows with ':' separators; "version" holds table versions.
@@ -70,12 +67,30 @@ internal sealed class Kamailio : IAsyncDisposable
 
         // Kamailio binds UDP and TCP on the same port: find one free for both.
         int port = FreePortForBoth();
-        var template = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "kamailio", "registrar.cfg"));
-        var cfg = Path.Combine(dir, "registrar.cfg");
-        await File.WriteAllTextAsync(cfg, template
-            .Replace("__PORT__", port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("__DBDIR__", db, StringComparison.Ordinal)
-            .Replace("__MPATH__", modules + "/", StringComparison.Ordinal));
+        var process = await LaunchAsync(dir, "registrar.cfg", "registrar.so",
+            [("__PORT__", port.ToString(CultureInfo.InvariantCulture)), ("__DBDIR__", db)], p => WaitUntilAnsweringAsync(port, p));
+        return new Kamailio(process, port, dir);
+    }
+
+    /// <summary>
+    /// Generates <paramref name="configName"/> (from kamailio/ next to the tests) into <paramref name="dir"/> with the
+    /// module directory holding <paramref name="requiredModule"/> and the given replacements, checks it with
+    /// <c>kamailio -c</c>, starts Kamailio in the foreground and waits until <paramref name="waitReady"/> returns;
+    /// a Kamailio that never becomes ready is stopped by its pid before the error propagates.
+    /// </summary>
+    public static async Task<ChildProcess> LaunchAsync(string dir, string configName, string requiredModule, IEnumerable<(string Token, string Value)> replacements,
+        Func<ChildProcess, Task> waitReady)
+    {
+        var kamailio = RequireKamailio();
+        var modules = s_moduleDirs.FirstOrDefault(d => File.Exists(Path.Combine(d, requiredModule)))
+            ?? throw new InvalidOperationException($"Kamailio module {requiredModule} not found in {string.Join(", ", s_moduleDirs)} (Debian package kamailio)");
+        var config = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "kamailio", configName));
+        foreach (var (token, value) in replacements.Append(("__MPATH__", modules + "/")))
+        {
+            config = config.Replace(token, value, StringComparison.Ordinal);
+        }
+        var cfg = Path.Combine(dir, configName);
+        await File.WriteAllTextAsync(cfg, config);
 
         await using (var check = ChildProcess.Start(kamailio, ["-c", "-f", cfg], dir))
         {
@@ -87,7 +102,7 @@ internal sealed class Kamailio : IAsyncDisposable
         var process = ChildProcess.Start(kamailio, ["-f", cfg, "-DD", "-E", "-m", "256", "-M", "16"], dir);
         try
         {
-            await WaitUntilAnsweringAsync(port, process);
+            await waitReady(process);
         }
         catch
         {
@@ -95,7 +110,7 @@ internal sealed class Kamailio : IAsyncDisposable
             await process.DisposeAsync();
             throw;
         }
-        return new Kamailio(process, port, dir);
+        return process;
     }
 
     /// <summary>Sends OPTIONS over UDP until Kamailio answers (its workers are up).</summary>

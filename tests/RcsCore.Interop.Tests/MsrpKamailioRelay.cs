@@ -13,16 +13,6 @@ namespace RcsCore.Interop.Tests;
 /// </summary>
 internal sealed class MsrpKamailioRelay : IAsyncDisposable
 {
-    private static readonly string[] s_moduleDirs =
-    [
-        "/usr/lib/x86_64-linux-gnu/kamailio/modules",
-        "/usr/lib/aarch64-linux-gnu/kamailio/modules",
-        "/usr/lib/kamailio/modules",
-        "/usr/lib64/kamailio/modules",
-        "/usr/local/lib64/kamailio/modules",
-        "/usr/local/lib/kamailio/modules",
-    ];
-
     private MsrpKamailioRelay(ChildProcess process, int port, string directory)
     {
         Process = process;
@@ -41,35 +31,10 @@ internal sealed class MsrpKamailioRelay : IAsyncDisposable
 
     public static async Task<MsrpKamailioRelay> StartAsync(string password)
     {
-        var kamailio = Kamailio.RequireKamailio();
-        var modules = s_moduleDirs.FirstOrDefault(d => File.Exists(Path.Combine(d, "msrp.so")))
-            ?? throw new InvalidOperationException("Kamailio module msrp.so not found in " + string.Join(", ", s_moduleDirs) + " (Debian package kamailio)");
         var dir = System.IO.Directory.CreateTempSubdirectory("rcs-kamailio-msrp-").FullName;
         int port = Sipp.FreePort(tcp: true);
-        var template = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "kamailio", "msrp-relay.cfg"));
-        var cfg = Path.Combine(dir, "msrp-relay.cfg");
-        await File.WriteAllTextAsync(cfg, template
-            .Replace("__PORT__", port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("__PASSWORD__", password, StringComparison.Ordinal)
-            .Replace("__MPATH__", modules + "/", StringComparison.Ordinal));
-        await using (var check = ChildProcess.Start(kamailio, ["-c", "-f", cfg], dir))
-        {
-            if (!await check.WaitForExitAsync(TimeSpan.FromSeconds(20)) || check.ExitCode != 0)
-            {
-                throw new InvalidOperationException("kamailio -c rejected the configuration:\n" + check.Output);
-            }
-        }
-        var process = ChildProcess.Start(kamailio, ["-f", cfg, "-DD", "-E", "-m", "256", "-M", "16"], dir);
-        try
-        {
-            await WaitUntilAnsweringAsync(port, process);
-        }
-        catch
-        {
-            await process.StopAsync(TimeSpan.FromSeconds(5));
-            await process.DisposeAsync();
-            throw;
-        }
+        var process = await Kamailio.LaunchAsync(dir, "msrp-relay.cfg", "msrp.so",
+            [("__PORT__", port.ToString(CultureInfo.InvariantCulture)), ("__PASSWORD__", password)], p => WaitUntilAnsweringAsync(port, p));
         return new MsrpKamailioRelay(process, port, dir);
     }
 
