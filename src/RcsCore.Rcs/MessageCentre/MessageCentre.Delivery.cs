@@ -66,6 +66,13 @@ public sealed partial class MessageCentre
 
     private bool HasQueue(string recipient) => _queues.ContainsKey(recipient);
 
+    /// <summary>
+    /// Tracks a recipient's queue once a message for it is stored and before the 202 goes out, so a MESSAGE that
+    /// follows the 202 queues behind it (order) and <see cref="PendingRecipients"/> already counts it; the caller's
+    /// Kick or ScheduleRetry then runs it.
+    /// </summary>
+    private void TrackQueue(string recipient) => _queues.GetOrAdd(recipient, static r => new RecipientQueue(r));
+
     /// <summary>Asks for a delivery pass of a recipient's queue; one pass runs at a time per recipient (order).</summary>
     private Task Kick(string recipient)
     {

@@ -201,9 +201,7 @@ public sealed partial class MessageCentre : IAsyncDisposable
             return false;
         }
         Log.Stored(_logger, id, message.Sender, message.Recipient);
-        // Track the recipient's queue before answering, so a MESSAGE that follows the 202 queues behind this one
-        // (order) and PendingRecipients already counts it; the caller's Kick/ScheduleRetry then runs it.
-        _ = _queues.GetOrAdd(message.Recipient, static r => new RecipientQueue(r));
+        TrackQueue(message.Recipient);
         // RFC 3428 §7: 202 tells the sender the message was accepted for later delivery (store and forward).
         await transaction.SendResponseAsync(Response(transaction.Request, 202, null).Build(), ct).ConfigureAwait(false);
         return true;
@@ -346,7 +344,7 @@ public sealed partial class MessageCentre : IAsyncDisposable
                 return;
             }
             stored.TrySetResult(id);
-            _ = _owner._queues.GetOrAdd(_message.Recipient, static r => new RecipientQueue(r));
+            _owner.TrackQueue(_message.Recipient);
             await _transaction.SendResponseAsync(Response(_transaction.Request, 202, null).Build()).ConfigureAwait(false);
             _owner.ScheduleRetry(_message.Recipient);
         }
