@@ -77,6 +77,11 @@ public sealed class PresenceHostingTests
             notified.Enqueue(RcsPresenceClient.Read(e.Request));
             signal.Release();
         };
+        // RFC 6665 §4.1.2.1: the subscription turns active with the first NOTIFY, which may arrive after the 200.
+        while (subscription.State == SipSubscriptionState.Subscribing)
+        {
+            await Task.Delay(10, cts.Token);
+        }
         Assert.Equal(SipSubscriptionState.Active, subscription.State);
         Assert.Equal(1, server.Presence.WatcherCount);
 
