@@ -170,6 +170,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
             // RFC 4976 §6: the relay authenticates our own subscribers (Digest) and relays their chat and file sessions.
             var subscribers = Subscribers ?? throw new InvalidOperationException("The MSRP relay authenticates subscribers: configure Subscribers or a DataDirectory.");
             MsrpRelay = RcsCore.Msrp.Relay.MsrpRelay.Start(new SubscriberMsrpRelayAuthenticator(subscribers), relay, _loggerFactory);
+            Log.MsrpRelayListening(_logger, MsrpRelay.Uri);
         }
     }
 
@@ -376,5 +377,8 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
 
         [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "{Method} transaction failed: {Failure}")]
         public static partial void TransactionFailed(ILogger logger, string method, SipTransactionFailure failure);
+
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "MSRP relay listening on {Uri}")]
+        public static partial void MsrpRelayListening(ILogger logger, RcsCore.Parsing.Msrp.MsrpUri uri);
     }
 }

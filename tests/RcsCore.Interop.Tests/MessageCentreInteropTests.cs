@@ -41,7 +41,7 @@ public sealed class MessageCentreInteropTests
         {
             int port = Sipp.FreePort(tcp: true);
             await using var alice = await InteropUserAgent.StartAsync("alice");
-            await using (var serve = await RcsServe.StartAsync(port, "--data", data, "--domain", Domain))
+            await using (var serve = await RcsServe.StartAsync(port, "--data", data, "--domain", Domain, "--msrp-relay", $"127.0.0.1:{Sipp.FreePort(tcp: true)}"))
             {
                 Assert.Equal(200, (await alice.RegisterAsync(port, Domain, "alicepw")).StatusCode);
                 for (int i = 1; i <= count; i++)
@@ -56,7 +56,7 @@ public sealed class MessageCentreInteropTests
                 Assert.DoesNotContain(serve.Process.StdoutLines, l => l.Contains("Application is shutting down", StringComparison.Ordinal));
             }
 
-            await using var restarted = await RcsServe.StartAsync(port, "--data", data, "--domain", Domain);
+            await using var restarted = await RcsServe.StartAsync(port, "--data", data, "--domain", Domain, "--msrp-relay", $"127.0.0.1:{Sipp.FreePort(tcp: true)}");
             Assert.True(await restarted.Process.WaitForOutputAsync("message centre started: 1 recipients with stored messages", Wait), restarted.Process.Output);
             await using var bob = await InteropUserAgent.StartAsync("bob");
             Assert.Equal(200, (await bob.RegisterAsync(port, Domain, "bobpw")).StatusCode);

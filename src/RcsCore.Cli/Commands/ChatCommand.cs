@@ -24,18 +24,21 @@ internal static class ChatCommand
         var user = new Option<string>("--user") { Description = "Your identity, e.g. sip:alice@example.com.", Required = true };
         var password = new Option<string?>("--password") { Description = "Digest password (omit to register without authentication)." };
         var to = new Option<string?>("--to") { Description = "Who your lines go to, e.g. sip:bob@example.com (omit to only receive)." };
+        var relay = new Option<string?>("--msrp-relay") { Description = "The message centre's MSRP relay (RFC 4976), e.g. msrp://127.0.0.1:2855;tcp (omit for direct MSRP; needs --password)." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level (to stderr).", DefaultValueFactory = _ => LogLevel.Warning };
         var cmd = new Command("chat", "Interactive RCS chat: lines from stdin go to --to, incoming messages are printed.");
         cmd.Options.Add(server);
         cmd.Options.Add(user);
         cmd.Options.Add(password);
         cmd.Options.Add(to);
+        cmd.Options.Add(relay);
         cmd.Options.Add(logLevel);
         cmd.SetAction(async (result, ct) =>
         {
             SipEndPoint serverEndPoint;
             SipUri identity;
             SipUri? peer = null;
+            RcsCore.Parsing.Msrp.MsrpUri? relayUri = null;
             try
             {
                 serverEndPoint = ParseServer(result.GetValue(server)!);
@@ -44,6 +47,12 @@ internal static class ChatCommand
                 {
                     peer = ParseUser(target, "--to");
                 }
+                if (result.GetValue(relay) is { } relayText)
+                {
+                    relayUri = RcsCore.Parsing.Msrp.MsrpUri.TryParse(relayText, out var parsed) && result.GetValue(password) is not null
+                        ? parsed
+                        : throw new FormatException($"--msrp-relay '{relayText}' must be an msrp: URI and needs --password");
+                }
             }
             catch (FormatException e)
             {
@@ -51,13 +60,13 @@ internal static class ChatCommand
                 return 2;
             }
             using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(result.GetValue(logLevel)));
-            return await RunAsync(stdout, stderr, stdin ?? Console.In, serverEndPoint, identity, result.GetValue(password), peer, logs, ct).ConfigureAwait(false);
+            return await RunAsync(stdout, stderr, stdin ?? Console.In, serverEndPoint, identity, result.GetValue(password), peer, relayUri, logs, ct).ConfigureAwait(false);
         });
         return cmd;
     }
 
     private static async Task<int> RunAsync(TextWriter stdout, TextWriter stderr, TextReader stdin, SipEndPoint server, SipUri identity, string? password, SipUri? peer,
-        ILoggerFactory logs, CancellationToken ct)
+        RcsCore.Parsing.Msrp.MsrpUri? relay, ILoggerFactory logs, CancellationToken ct)
     {
         var output = new Lock();
         void Print(string line)
@@ -75,6 +84,7 @@ internal static class ChatCommand
             Server = server,
             Credentials = password is null ? null : ImsCredentials.FromPassword(password),
             AcceptChatsAutomatically = true,
+            MsrpRelay = relay,
             Product = "rcs-chat",
         }, logs);
         client.MessageReceived += (_, e) =>

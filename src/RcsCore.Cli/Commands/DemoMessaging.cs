@@ -80,6 +80,8 @@ internal static class DemoMessaging
                 Domains = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { Domain },
                 DataDirectory = data,
                 MessageCentre = new MessageCentreOptions(),
+                // The clients' MSRP goes through the message centre's relay (RFC 4976), AUTH with their passwords.
+                MsrpRelay = new RcsCore.Msrp.Relay.MsrpRelayOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), Realm = Domain },
             });
             foreach (string user in (string[])["alice", "bob", "carol"])
             {
@@ -87,7 +89,7 @@ internal static class DemoMessaging
             }
             await server.StartAsync().ConfigureAwait(false);
             var serverEndPoint = server.LocalEndPoints[0];
-            Line("centre", $"listening on {serverEndPoint}, domain {Domain}, store {Path.Combine(data, "rcscore.db")} (SQLite, WAL)");
+            Line("centre", $"listening on {serverEndPoint}, domain {Domain}, store {Path.Combine(data, "rcscore.db")} (SQLite, WAL), MSRP relay {server.MsrpRelay!.Uri}");
 
             Person Create(string name) => new(name, new RcsClient(new RcsClientOptions
             {
@@ -95,6 +97,7 @@ internal static class DemoMessaging
                 DisplayName = char.ToUpperInvariant(name[0]) + name[1..],
                 Server = serverEndPoint,
                 Credentials = ImsCredentials.FromPassword(name + "-secret"),
+                MsrpRelay = server.MsrpRelay!.Uri,
                 Product = "RcsCore-demo",
             }));
             var alice = Create("alice");

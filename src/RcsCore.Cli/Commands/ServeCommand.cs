@@ -29,7 +29,7 @@ internal static class ServeCommand
         var notifyDirect = new Option<bool>("--notify-direct-delivery") { Description = "Message centre: also send the delivery notification (IMDN) for MESSAGEs delivered at once, not only for stored ones." };
         var expiry = new Option<TimeSpan?>("--message-expiry") { Description = "Message centre: how long a stored message waits for its recipient (default 7.00:00:00)." };
         var capture = new Option<string?>("--capture") { Description = "Record every SIP message sent and received to this pcapng file (Wireshark/tshark open it)." };
-        var msrpRelay = new Option<string?>("--msrp-relay") { Description = "Also run the message centre's MSRP relay (RFC 4976) on this address:port, e.g. 127.0.0.1:2855; AUTH with the subscribers' Digest passwords (needs --data)." };
+        var msrpRelay = new Option<string?>("--msrp-relay") { Description = "The message centre's MSRP relay (RFC 4976) address:port; AUTH with the subscribers' Digest passwords. Default with --data: the first listener's address, port 2855; 'off' runs none." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Information };
         var cmd = new Command("serve", "Run the RcsCore SIP server until Ctrl+C / SIGTERM.");
         cmd.Options.Add(listen);
@@ -145,14 +145,25 @@ internal static class ServeCommand
             DigestAlgorithms = algorithms,
             MessageCentre = messageCentre,
             CapturePath = capture,
-            MsrpRelay = msrpRelay is null ? null : new MsrpRelayOptions
+            MsrpRelay = RelayEndPoint(msrpRelay, data, endpoints[0]) is { } relayEndPoint ? new MsrpRelayOptions
             {
                 // RFC 4976 §5: the relay's own URI is msrp://host:port;tcp; its Digest realm is the first domain.
-                ListenEndPoint = System.Net.IPEndPoint.TryParse(msrpRelay, out var relayEndPoint) ? relayEndPoint : throw new FormatException($"--msrp-relay: '{msrpRelay}' is not address:port"),
+                ListenEndPoint = relayEndPoint,
                 Realm = domains is { Length: > 0 } ? domains[0] : "localhost",
-            },
+            } : null,
         };
     }
+
+    /// <summary>
+    /// Where the MSRP relay listens: the given address:port; none for "off"; by default, with a subscriber store (the
+    /// relay authenticates subscribers), the first SIP listener's address on the MSRP port 2855 (RFC 4975 §15.4).
+    /// </summary>
+    internal static IPEndPoint? RelayEndPoint(string? option, string? data, SipEndPoint firstListener) => option switch
+    {
+        null => data is null ? null : new IPEndPoint(firstListener.Address.Address, RcsCore.Parsing.Msrp.MsrpUriParser.DefaultPort),
+        "off" or "none" => null,
+        _ => IPEndPoint.TryParse(option, out var ep) ? ep : throw new FormatException($"--msrp-relay: '{option}' is not address:port or off"),
+    };
 
     internal static SipEndPoint ParseListen(string text)
     {

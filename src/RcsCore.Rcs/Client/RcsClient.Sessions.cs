@@ -114,7 +114,7 @@ public sealed partial class RcsClient
     /// </summary>
     internal async Task<RcsChatSession?> InviteChatAsync(RcsChat chat, RcsChat.Attempt attempt)
     {
-        var msrp = Msrp.CreateSession(ChatMsrpOptions);
+        var msrp = CreateMsrpSession(ChatMsrpOptions);
         try
         {
             var invite = CreateInvite(chat.Peer, CpmServices.SessionIcsi, chat.ConversationId,
@@ -173,7 +173,7 @@ public sealed partial class RcsClient
     /// <summary>Answers a chat INVITE with 200 and an MSRP SDP answer (RFC 3264 §6, RFC 4975 §8, RFC 6135); null when it was cancelled first.</summary>
     internal async Task<RcsChatSession?> AnswerChatAsync(RcsChat chat, SipIncomingRequest incoming, MsrpSessionDescription remote, CancellationToken ct)
     {
-        var msrp = Msrp.CreateSession(ChatMsrpOptions);
+        var msrp = CreateMsrpSession(ChatMsrpOptions);
         try
         {
             // RFC 6135 §4.2: to an actpass offer we answer passive, so the offerer connects (RFC 4975 §5.4 otherwise).
@@ -202,7 +202,7 @@ public sealed partial class RcsClient
     /// </summary>
     private async Task<RcsSendResult> SendLargeAsync(string peer, byte[] cpim, string messageId, string conversationId, CancellationToken ct)
     {
-        var msrp = Msrp.CreateSession(LargeMsrpOptions);
+        var msrp = CreateMsrpSession(LargeMsrpOptions);
         try
         {
             var invite = CreateInvite(peer, CpmServices.LargeMessageIcsi, conversationId,
@@ -243,7 +243,7 @@ public sealed partial class RcsClient
     /// <summary>Receives a large message: 200 with an MSRP answer, the one message, then the sender's BYE (or ours after a wait).</summary>
     private async Task ReceiveLargeAsync(SipIncomingRequest incoming, MsrpSessionDescription remote, string peer, CancellationToken ct)
     {
-        var msrp = Msrp.CreateSession(LargeMsrpOptions);
+        var msrp = CreateMsrpSession(LargeMsrpOptions);
         try
         {
             bool active = MsrpSessionDescription.IsActiveRole(isOfferer: false, remote.Setup);

@@ -43,6 +43,7 @@ public sealed partial class RcsClient : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, byte> _background = new();
     private readonly CancellationTokenSource _stopping = new();
     private MsrpEndpoint? _msrp;
+    private MsrpRelayBinding? _relay;
     private int _transportStarted;
     private int _disposed;
 
@@ -153,6 +154,12 @@ public sealed partial class RcsClient : IAsyncDisposable
 
     internal string MsrpHost => RcsSdp.HostOf(Msrp);
 
+    /// <summary>The relay binding every MSRP session goes through, or null when MSRP goes straight to the peer.</summary>
+    internal MsrpRelayBinding? MsrpRelayBinding => _relay;
+
+    /// <summary>A new MSRP session, through the message centre's relay when one is configured (RFC 4976 §5).</summary>
+    internal MsrpSession CreateMsrpSession(MsrpSessionOptions options) => Msrp.CreateSession(options, _relay);
+
     /// <summary>
     /// Starts the transport and the MSRP endpoint (first call only) and registers with the CPM feature tags
     /// (3GPP TS 24.229 §5.1.1.2, GSMA RCC.07 §2.4). Call again after <see cref="StopAsync"/> to come back online.
@@ -167,6 +174,12 @@ public sealed partial class RcsClient : IAsyncDisposable
         {
             await _transport.StartAsync(ct).ConfigureAwait(false);
             _msrp = MsrpEndpoint.Start(new MsrpEndpointOptions { ListenEndPoint = new IPEndPoint(_options.LocalAddress, 0) }, _loggerFactory);
+        }
+        if (_options.MsrpRelay is { } relayUri && _relay is null)
+        {
+            // RFC 4976 §5.1: AUTH once; the binding re-authenticates itself before its Expires runs out.
+            string user = _options.PrivateIdentity ?? _options.PublicIdentity.User + "@" + _options.PublicIdentity.Host;
+            _relay = await Msrp.AuthenticateAsync(relayUri, new MsrpPasswordCredentials(user, _options.Credentials!.Password!), ct: ct).ConfigureAwait(false);
         }
         var registration = await _registration.RegisterAsync(ct).ConfigureAwait(false);
         if (registration.State != ImsRegistrationState.Registered)
@@ -327,6 +340,10 @@ public sealed partial class RcsClient : IAsyncDisposable
         _capabilities?.Dispose();
         _ua.Dispose();
         await _transport.DisposeAsync().ConfigureAwait(false);
+        if (_relay is not null)
+        {
+            await _relay.DisposeAsync().ConfigureAwait(false);
+        }
         if (_msrp is not null)
         {
             await _msrp.DisposeAsync().ConfigureAwait(false);

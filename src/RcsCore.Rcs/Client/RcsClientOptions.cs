@@ -28,6 +28,14 @@ public sealed class RcsClientOptions
     /// <summary>The password or AKA keys answering registration challenges; null registers without authentication.</summary>
     public ImsCredentials? Credentials { get; init; }
 
+    /// <summary>
+    /// The message centre's MSRP relay (RFC 4976), e.g. <c>msrp://127.0.0.1:2855;tcp</c>, provisioned by the operator;
+    /// null sends MSRP straight to the peer. When set, <see cref="RcsClient.StartAsync"/> authenticates to it with AUTH and
+    /// the Digest password of <see cref="Credentials"/> (RFC 4976 §5.1; user name <see cref="PrivateIdentity"/>), and
+    /// every session's a=path starts with the relay's Use-Path (RFC 4976 §5). Needs password credentials.
+    /// </summary>
+    public RcsCore.Parsing.Msrp.MsrpUri? MsrpRelay { get; init; }
+
     /// <summary>The local address the SIP transport and the MSRP endpoint bind to (port 0 each). Default 127.0.0.1.</summary>
     public IPAddress LocalAddress { get; init; } = IPAddress.Loopback;
 
@@ -77,6 +85,10 @@ public sealed class RcsClientOptions
         if (Server.Address is null || Server.Protocol is not (SipTransportProtocol.Udp or SipTransportProtocol.Tcp))
         {
             throw new ArgumentException("Server must be a UDP or TCP endpoint.", nameof(Server));
+        }
+        if (MsrpRelay is not null && Credentials?.Password is null)
+        {
+            throw new ArgumentException("MsrpRelay needs password credentials: the relay's AUTH is HTTP Digest (RFC 4976 §5.1).", nameof(MsrpRelay));
         }
         ArgumentNullException.ThrowIfNull(LocalAddress);
         ArgumentNullException.ThrowIfNull(TimeProvider);

@@ -45,7 +45,7 @@ public sealed class CapsCommandTests : IDisposable
         Assert.Equal(0, (await RunAsync("user", "add", "sip:alice@example.test", "--password", "apw", "--data", _data)).Exit);
         Assert.Equal(0, (await RunAsync("user", "add", "sip:bob@example.test", "--password", "bpw", "--data", _data)).Exit);
         Assert.Equal(0, (await RunAsync("user", "add", "sip:carol@example.test", "--password", "cpw", "--data", _data)).Exit);
-        await using var server = new SipServer(ServeCommand.BuildOptions(["udp:127.0.0.1:0"], null, ["example.test"], _data));
+        await using var server = new SipServer(ServeCommand.BuildOptions(["udp:127.0.0.1:0"], null, ["example.test"], _data, msrpRelay: "127.0.0.1:0"));
         await server.StartAsync(TestContext.Current.CancellationToken);
         var serverEp = server.LocalEndPoints[0];
 

@@ -37,7 +37,7 @@ public sealed class RegisterCommandTests : IDisposable
     {
         string[] credentials = opc is null ? [kind, secret] : [kind, secret, opc];
         Assert.Equal(0, Run(TextWriter.Null, TextWriter.Null, ["user", "add", "sip:alice@example.test", .. credentials, "--data", _data]));
-        var options = ServeCommand.BuildOptions([transport + ":127.0.0.1:0"], null, ["example.test"], _data);
+        var options = ServeCommand.BuildOptions([transport + ":127.0.0.1:0"], null, ["example.test"], _data, msrpRelay: "127.0.0.1:0");
         await using var server = new SipServer(options);
         await server.StartAsync(TestContext.Current.CancellationToken);
         var port = server.LocalEndPoints[0].Address.Port;

@@ -71,7 +71,7 @@ public sealed class UserCommandTests : IDisposable
         Assert.Equal(0, Run("user", "add", "sip:alice@example.test", "--password", "secret", "--data", _data).Exit);
 
         // `rcs serve --listen udp:127.0.0.1:0 --domain example.test --data DIR`, hosted in-process.
-        var options = ServeCommand.BuildOptions(["udp:127.0.0.1:0"], null, ["example.test"], _data);
+        var options = ServeCommand.BuildOptions(["udp:127.0.0.1:0"], null, ["example.test"], _data, msrpRelay: "127.0.0.1:0");
         await using var server = new SipServer(options);
         await server.StartAsync(TestContext.Current.CancellationToken);
         var serverEp = server.LocalEndPoints[0];

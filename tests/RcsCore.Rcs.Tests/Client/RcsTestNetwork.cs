@@ -40,7 +40,8 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
 
     public static string Aor(string user) => $"sip:{user}@{Domain}";
 
-    public static async Task<RcsTestNetwork> StartAsync(MessageCentreOptions? centre = null)
+    /// <summary>Starts the message centre; with <paramref name="msrpRelay"/> it runs its MSRP relay and every client uses it.</summary>
+    public static async Task<RcsTestNetwork> StartAsync(MessageCentreOptions? centre = null, bool msrpRelay = false)
     {
         var subscribers = new InMemorySubscriberStore();
         foreach (var user in (string[])["alice", "bob", "carol"])
@@ -54,6 +55,7 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
             Subscribers = subscribers,
             Timers = Timers,
             MessageCentre = centre ?? new MessageCentreOptions(),
+            MsrpRelay = msrpRelay ? new RcsCore.Msrp.Relay.MsrpRelayOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), Realm = Domain } : null,
         }, s_logs);
         await server.StartAsync();
         return new RcsTestNetwork(server);
@@ -72,6 +74,7 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
             AcceptChatsAutomatically = autoAccept,
             ChatSessionIdleTimeout = idleTimeout ?? TimeSpan.FromMinutes(5),
             Composing = composing,
+            MsrpRelay = Server.MsrpRelay?.Uri,
         }, s_logs);
         _clients.Add(client);
         if (start)
