@@ -106,7 +106,9 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         ISipTargetResolver resolver = options.UseDns
             ? new CompositeSipTargetResolver(new StaticSipTargetResolver(), new DnsSipTargetResolver(new DnsClient.LookupClient(), null, loggerFactory.CreateLogger<DnsSipTargetResolver>()))
             : new StaticSipTargetResolver();
-        _proxy = new SipProxyCore(_transactions, _transport, resolver, _locationRouter,
+        // Large-message INVITEs for users with no contact go to the message centre's depot (OMA CPM deferred messaging).
+        var proxyRouter = new LargeMessageRouter(_locationRouter, () => MessageCentre);
+        _proxy = new SipProxyCore(_transactions, _transport, resolver, proxyRouter,
             new SipProxyOptions { Domains = options.Domains, LocalEndPoint = p => _transport.GetLocalEndPoint(p) },
             loggerFactory.CreateLogger<SipProxyCore>());
 
@@ -165,6 +167,9 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         {
             Log.Listening(_logger, ep);
         }
+        // The depot of deferred large messages sends through our own listener (TCP when we have one).
+        var depotNextHop = _transport.LocalEndPoints.FirstOrDefault(e => e.Protocol == SipTransportProtocol.Tcp, _transport.LocalEndPoints[0]);
+        await MessageCentre.StartLargeMessageDepotAsync(depotNextHop, _loggerFactory, ct).ConfigureAwait(false);
         if (_options.MsrpRelay is { } relay)
         {
             // RFC 4976 §6: the relay authenticates our own subscribers (Digest) and relays their chat and file sessions.

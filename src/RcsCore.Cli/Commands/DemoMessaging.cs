@@ -203,7 +203,7 @@ internal static class DemoMessaging
                 Line("carol", "receipt: delivered");
             }).ConfigureAwait(false);
 
-            await Step("bob goes offline; alice writes to him: the message centre stores (202)", async () =>
+            await Step("bob goes offline; alice writes to him and sends a photo: the message centre stores them", async () =>
             {
                 await bob.Client.StopAsync().ConfigureAwait(false);
                 Line("bob", "closed the chat (BYE) and deregistered");
@@ -217,26 +217,38 @@ internal static class DemoMessaging
                     Check(sent.IsStored, "stored");
                     Line("alice", $"\"{text}\": bob unreachable (480), sent standalone: stored ({sent.StatusCode})");
                 }
-                var pending = await server.MessageCentre.Store.GetConversationAsync($"sip:alice@{Domain}", $"sip:bob@{Domain}").ConfigureAwait(false);
+                // OMA CPM deferred large message: the centre's depot answers the INVITE and stores the MSRP message.
+                var photo = RandomNumberGenerator.GetBytes(48 * 1024);
+                var large = await alice.Client.SendStandaloneAsync(SipUri.Parse($"sip:bob@{Domain}"), photo, "image/jpeg").ConfigureAwait(false);
+                Line("alice", $"a {photo.Length / 1024} KB photo in large-message mode: the message centre took it ({large.StatusCode})");
+                IReadOnlyList<StoredMessage> pending = [];
+                for (int i = 0; i < 100 && pending.Count(m => m.State == MessageState.Pending) < 3; i++)
+                {
+                    await Task.Delay(20).ConfigureAwait(false);
+                    pending = await server.MessageCentre.Store.GetConversationAsync($"sip:alice@{Domain}", $"sip:bob@{Domain}").ConfigureAwait(false);
+                }
+                Check(pending.Count(m => m.State == MessageState.Pending) == 3, "three stored");
                 Line("centre", $"{pending.Count(m => m.State == MessageState.Pending)} messages pending for bob, on disk");
             }).ConfigureAwait(false);
 
-            await Step("bob comes back: his stored messages arrive, alice gets the delivery receipts", async () =>
+            await Step("bob comes back: his stored messages and the photo arrive, alice gets the delivery receipts", async () =>
             {
                 await bob.Client.StartAsync().ConfigureAwait(false);
                 Line("bob", "registered again");
-                for (int i = 0; i < 2; i++)
+                for (int i = 0; i < 3; i++)
                 {
                     var got = await Person.NextAsync(bob.Messages).ConfigureAwait(false);
-                    Line("bob", $"received stored \"{got.Text}\" (sent {got.SentAt?.UtcDateTime:HH:mm:ss.fff} UTC)");
+                    Line("bob", got.Mode == RcsMessageMode.LargeMessage
+                        ? $"received stored {got.Content.Length / 1024} KB {got.ContentType} in large-message mode (sent {got.SentAt?.UtcDateTime:HH:mm:ss.fff} UTC)"
+                        : $"received stored \"{got.Text}\" (sent {got.SentAt?.UtcDateTime:HH:mm:ss.fff} UTC)");
                 }
-                for (int i = 0; i < 2; i++)
+                for (int i = 0; i < 3; i++)
                 {
                     var delivered = await Person.NextAsync(alice.Notifications).ConfigureAwait(false);
                     Check(delivered.Status == ImdnStatus.Delivered, "delivered");
                     Line("alice", $"receipt: delivered ({delivered.MessageId[..8]}…)");
                 }
-                Line("bob", "received 2 stored messages");
+                Line("bob", "received 3 stored messages");
             }).ConfigureAwait(false);
 
             await Step("alice closes the chat; everyone signs off", async () =>

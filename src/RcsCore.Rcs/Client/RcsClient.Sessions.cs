@@ -210,7 +210,7 @@ public sealed partial class RcsClient
             var result = await _ua.InviteAsync(invite, _options.Server, null, ct).ConfigureAwait(false);
             if (!result.IsSuccess)
             {
-                // The message centre stores pager-mode messages only: an offline recipient gets 480 here.
+                // An offline recipient's message centre answers itself (deferred large message); 480/404 come from elsewhere.
                 throw new RcsException(result.StatusCode, $"The large-message INVITE to {peer} failed: {result.StatusCode} {result.Response.ReasonPhrase}.");
             }
             var dialog = result.Dialog!;

@@ -221,6 +221,23 @@ public sealed partial class MessageCentre
         {
             return (decision.RejectStatus is 404 or 480 ? DeliveryOutcome.Unreachable : DeliveryOutcome.Retry, decision.RejectStatus);
         }
+        if (message.Body.Length > _options.MaxPagerContentBytes)
+        {
+            if (_depot is not { } depot)
+            {
+                // Only the depot stores messages this big; it is not up yet (the host starts it after its listeners).
+                return (DeliveryOutcome.Retry, 503);
+            }
+            // OMA CPM: a stored large message goes out in large-message mode (INVITE + MSRP), through the proxy.
+            int status = await depot.DeliverAsync(message, ct).ConfigureAwait(false);
+            return status switch
+            {
+                >= 200 and < 300 => (DeliveryOutcome.Delivered, status),
+                404 or 480 => (DeliveryOutcome.Unreachable, status),
+                408 or 486 or 487 or (>= 500 and < 600) => (DeliveryOutcome.Retry, status),
+                _ => (DeliveryOutcome.Refused, status),
+            };
+        }
         bool temporary = false;
         int last = 0;
         foreach (var target in decision.Targets.OrderByDescending(t => t.Q))
@@ -449,6 +466,10 @@ public sealed partial class MessageCentre
         }
         await _stopping.CancelAsync().ConfigureAwait(false);
         _expiryTimer?.Dispose();
+        if (_depot is not null)
+        {
+            await _depot.DisposeAsync().ConfigureAwait(false);
+        }
         foreach (var q in _queues.Values)
         {
             lock (q.Gate)
@@ -514,6 +535,9 @@ public sealed partial class MessageCentre
 
         [LoggerMessage(EventId = 5111, Level = LogLevel.Debug, Message = "no delivery notification for {Sender}: not a user of this server")]
         public static partial void NotNotified(ILogger logger, string sender);
+
+        [LoggerMessage(EventId = 5112, Level = LogLevel.Debug, Message = "large message from {Sender} for {Recipient} stored ({Bytes} bytes)")]
+        public static partial void LargeStored(ILogger logger, string sender, string recipient, int bytes);
 
         [LoggerMessage(EventId = 5110, Level = LogLevel.Information, Message = "message centre started: {Count} recipients with stored messages")]
         public static partial void Started(ILogger logger, int count);

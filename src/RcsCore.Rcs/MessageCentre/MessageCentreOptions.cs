@@ -37,11 +37,18 @@ public sealed class MessageCentreOptions
     /// </summary>
     public bool NotifyDirectDelivery { get; init; }
 
+    /// <summary>
+    /// The largest large-message-mode message the centre stores for an offline recipient, in bytes (its a=max-size,
+    /// RFC 4975 §8.7; bigger ones are refused with MSRP 413). Default 16 MiB.
+    /// </summary>
+    public int MaxLargeMessageBytes { get; init; } = 16 * 1024 * 1024;
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPagerContentBytes, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxLargeMessageBytes, MaxPagerContentBytes);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MessageExpiry, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ForwardTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RetryInitialDelay, TimeSpan.Zero);

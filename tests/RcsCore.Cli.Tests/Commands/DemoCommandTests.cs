@@ -26,8 +26,10 @@ public class DemoCommandTests
             "received \"Sure, see you there!\" from sip:bob@rcs.demo",
             "sent in pager mode: 200", "(Pager) from sip:carol@rcs.demo",
             "sent 65536 bytes in large-message mode", "received 65536 bytes of image/jpeg (LargeMessage)", "matches",
-            "closed the chat (BYE) and deregistered", "stored (202)", "2 messages pending for bob",
-            "received stored \"Bob, are you still coming?\"", "received stored \"Call me when you see this.\"", "received 2 stored messages",
+            "closed the chat (BYE) and deregistered", "stored (202)",
+            "48 KB photo in large-message mode: the message centre took it (200)", "3 messages pending for bob",
+            "received stored \"Bob, are you still coming?\"", "received stored \"Call me when you see this.\"",
+            "received stored 48 KB image/jpeg in large-message mode", "received 3 stored messages",
             "RCS messaging: 10/10 steps ok",
         ])
         {

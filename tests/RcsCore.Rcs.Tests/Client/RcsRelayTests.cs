@@ -66,6 +66,29 @@ public sealed class RcsRelayTests
     }
 
     [Fact]
+    public async Task LargeMessageToAnOfflineUserIsStoredAndDeliveredThroughTheRelayWhenTheyRegister()
+    {
+        await using var net = await StartAsync(msrpRelay: true);
+        var alice = await net.ClientAsync("alice");
+        var aliceEvents = new RcsRecorder(alice);
+        var bob = await net.ClientAsync("bob", start: false);
+        var bobEvents = new RcsRecorder(bob);
+
+        var blob = RandomNumberGenerator.GetBytes(300_000);
+        var sent = await alice.SendStandaloneAsync(Uri("bob"), blob, "image/jpeg").WaitAsync(Wait);
+        Assert.Equal(RcsMessageMode.LargeMessage, sent.Mode);
+        await RcsTestExtensions.EventuallyAsync(() => net.Server.MessageCentre.PendingRecipients == 1, "bob's queue");
+
+        await bob.StartAsync().WaitAsync(Wait);
+        var got = await bobEvents.NextMessageAsync();
+        Assert.Equal((sent.MessageId, Aor("alice"), "image/jpeg"), (got.MessageId, got.From, got.ContentType));
+        Assert.Equal(SHA256.HashData(blob), SHA256.HashData(got.Content.Span));
+        var delivered = await aliceEvents.NextNotificationAsync();
+        Assert.Equal((sent.MessageId, ImdnStatus.Delivered), (delivered.MessageId, delivered.Status));
+        await RcsTestExtensions.EventuallyAsync(() => net.Server.MessageCentre.PendingRecipients == 0, "no pending recipients");
+    }
+
+    [Fact]
     public async Task AWrongPasswordFailsTheStartAtTheRelay()
     {
         await using var net = await StartAsync(msrpRelay: true);

@@ -76,21 +76,31 @@ public sealed class RcsStandaloneTests
         Assert.True(second.IsStored);
         Assert.Equal(2, (await net.Server.MessageCentre.Store.GetConversationAsync(Aor("alice"), Aor("bob"))).Count(m => m.State == MessageState.Pending));
 
-        // A large message cannot be stored (the centre stores pager mode only): 480.
-        var e = await Assert.ThrowsAsync<RcsException>(() => alice.SendStandaloneAsync(Uri("bob"), new byte[4000], "application/octet-stream").WaitAsync(Wait));
-        Assert.Equal(480, e.StatusCode);
+        // A large message is stored too (OMA CPM deferred large message): the centre's depot answers the INVITE
+        // and takes the MSRP message.
+        var blob = RandomNumberGenerator.GetBytes(4000);
+        var third = await alice.SendStandaloneAsync(Uri("bob"), blob, "application/octet-stream").WaitAsync(Wait);
+        Assert.Equal((RcsMessageMode.LargeMessage, 200), (third.Mode, third.StatusCode));
+        await RcsTestExtensions.EventuallyAsync(() => net.Server.MessageCentre.Store.GetConversationAsync(Aor("alice"), Aor("bob")).AsTask().Result.Count(m => m.State == MessageState.Pending) == 3, "three pending");
 
-        // bob comes back: both arrive in order, and alice hears they were delivered (once each, though bob and the
-        // centre both say so).
+        // bob comes back: all three arrive in order (the large one in large-message mode), and alice hears they were
+        // delivered (once each, though bob and the centre both say so).
         await bob.StartAsync().WaitAsync(Wait);
         var m1 = await bobEvents.NextMessageAsync();
         var m2 = await bobEvents.NextMessageAsync();
+        var m3 = await bobEvents.NextMessageAsync();
         Assert.Equal(("while you were out 1", first.MessageId, Aor("alice"), RcsMessageMode.Pager), (m1.Text, m1.MessageId, m1.From, m1.Mode));
         Assert.Equal(("while you were out 2", second.MessageId), (m2.Text, m2.MessageId));
-        var n1 = await aliceEvents.NextNotificationAsync();
-        var n2 = await aliceEvents.NextNotificationAsync();
-        Assert.Equal(new HashSet<string> { first.MessageId, second.MessageId }, new HashSet<string> { n1.MessageId, n2.MessageId });
-        Assert.All([n1, n2], n => Assert.Equal(ImdnStatus.Delivered, n.Status));
+        Assert.Equal((third.MessageId, Aor("alice"), RcsMessageMode.LargeMessage, "application/octet-stream"), (m3.MessageId, m3.From, m3.Mode, m3.ContentType));
+        Assert.Equal(blob, m3.Content.ToArray());
+        var notified = new HashSet<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            var n = await aliceEvents.NextNotificationAsync();
+            Assert.Equal(ImdnStatus.Delivered, n.Status);
+            notified.Add(n.MessageId);
+        }
+        Assert.Equal(new HashSet<string> { first.MessageId, second.MessageId, third.MessageId }, notified);
         await Task.Delay(300);
         Assert.False(aliceEvents.Notifications.Reader.TryRead(out _));
         await RcsTestExtensions.EventuallyAsync(() => net.Server.MessageCentre.PendingRecipients == 0, "no pending recipients");
