@@ -127,3 +127,39 @@ public sealed class RcsStandaloneTests
         Assert.Equal(("are you there?", sent.MessageId), (got.Text, got.MessageId));
     }
 }
+
+/// <summary>Stored messages that outlive their expiry: the sender hears they failed (RFC 5438 §7.2.1.1 negative delivery).</summary>
+public sealed class RcsExpiryTests
+{
+    [Fact]
+    public async Task StoredPagerAndLargeMessagesThatExpireComeBackToTheSenderAsFailedAndAreNeverDelivered()
+    {
+        await using var net = await StartAsync(new MessageCentreOptions { MessageExpiry = TimeSpan.FromMilliseconds(400), ExpirySweepInterval = TimeSpan.FromMilliseconds(100) });
+        var alice = await net.ClientAsync("alice");
+        var aliceEvents = new RcsRecorder(alice);
+        var bob = await net.ClientAsync("bob", start: false);
+        var bobEvents = new RcsRecorder(bob);
+
+        var pager = await alice.SendStandaloneAsync(Uri("bob"), Encoding.UTF8.GetBytes("short-lived"), "text/plain;charset=UTF-8").WaitAsync(Wait);
+        Assert.True(pager.IsStored);
+        var large = await alice.SendStandaloneAsync(Uri("bob"), RandomNumberGenerator.GetBytes(5000), "application/octet-stream").WaitAsync(Wait);
+        Assert.Equal(RcsMessageMode.LargeMessage, large.Mode);
+
+        var failed = new HashSet<string>();
+        for (int i = 0; i < 2; i++)
+        {
+            var n = await aliceEvents.NextNotificationAsync();
+            Assert.Equal((ImdnNotificationType.Delivery, ImdnStatus.Failed), (n.Type, n.Status));
+            failed.Add(n.MessageId);
+        }
+        Assert.Equal(new HashSet<string> { pager.MessageId, large.MessageId }, failed);
+        // alice's two messages expired (the history also holds the failure notifications sent on bob's behalf).
+        var history = await net.Server.MessageCentre.Store.GetConversationAsync(Aor("alice"), Aor("bob"));
+        Assert.Equal([MessageState.Expired, MessageState.Expired], history.Where(m => m.Sender == Aor("alice")).Select(m => m.State));
+
+        // bob registers afterwards: nothing is delivered.
+        await bob.StartAsync().WaitAsync(Wait);
+        await Task.Delay(500);
+        Assert.False(bobEvents.Messages.Reader.TryRead(out _));
+    }
+}
