@@ -28,6 +28,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
 
     private readonly SipServerOptions _options;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly SipSenderVerifier? _senders;
     private readonly ILogger _logger;
     private readonly SipTransportLayer _transport;
     private readonly RcsCore.Pcap.PcapTrafficRecorder? _capture;
@@ -114,8 +115,11 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
 
         // The message centre (CPM participating function): pager-mode MESSAGE with store-and-forward.
         var messageStore = options.MessageStore ?? (_database is not null ? _ownedMessageStore = SqliteMessageStore.Open(_database) : new InMemoryMessageStore());
+        var users = new SipMessageRecipientDirectory(_locationRouter, Router, subscribers, options.Domains);
+        // With subscribers (authenticated registration) nobody may send MESSAGE or INVITE in a user's name but that user.
+        _senders = subscribers is null ? null : new SipSenderVerifier(_locationRouter, users, () => MessageCentre!);
         MessageCentre = new MessageCentre(options.MessageCentre, messageStore,
-            new SipMessageRecipientDirectory(_locationRouter, Router, subscribers, options.Domains), _locationRouter, _proxy, new RequestSender(this), resolver,
+            users, _locationRouter, _proxy, new RequestSender(this), resolver,
             options.MessagingPolicy, options.TimeProvider, loggerFactory.CreateLogger<MessageCentre>());
         Locations.BindingsChanged += MessageCentre.OnBindingsChanged;
     }
@@ -206,6 +210,13 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
             // RFC 3261 §10.3: REGISTER for one of our domains is the registrar's.
             var response = await Registrar.ProcessAsync(request, transaction.Remote, transaction.Inbound.ConnectionId, ct).ConfigureAwait(false);
             await transaction.SendResponseAsync(response, ct).ConfigureAwait(false);
+            return;
+        }
+        if (_senders is not null && request.Method is "MESSAGE" or "INVITE" && request.To?.Tag is null
+            && await _senders.CheckAsync(transaction, ct).ConfigureAwait(false) is { } spoofed)
+        {
+            // 3GPP TS 24.229 §5.2.6.3.3, RFC 3325 §5: a request in the name of a user who did not register from here.
+            await transaction.SendResponseAsync(SipResponseBuilder.For(request, 403, "Forbidden: " + spoofed).Build(), ct).ConfigureAwait(false);
             return;
         }
         if (RegEvents.IsRegEventSubscribe(request) && (request.To?.Tag is not null || IsOurDomain(request.RequestUri)))

@@ -198,6 +198,8 @@ public sealed class CapabilityHostingTests
         var phoneCaps = RcsCapabilities.FromFeatures(s_phone.Features.With("methods", "\"INVITE,OPTIONS,BYE,CANCEL,ACK\""));
         await using var r1 = await RegisterAsync(phone, serverEp, "bob", phoneCaps, "<urn:uuid:00000000-0000-0000-0000-0000000000d1>");
         await using var r2 = await RegisterAsync(tablet, serverEp, "bob", s_tablet, "<urn:uuid:00000000-0000-0000-0000-0000000000d2>");
+        // Only a registered user may send in its own name (3GPP TS 24.229 §5.2.6.3.3).
+        await using var r3 = await RegisterAsync(alice, serverEp, "alice", s_alice, "<urn:uuid:00000000-0000-0000-0000-0000000000d3>");
 
         async Task<int> SendAsync(string? acceptContact)
         {

@@ -25,6 +25,7 @@ public sealed class MessageCentreTests
         await using var bob = await LoopbackUserAgent.StartAsync("bob", SipTransportProtocol.Udp);
         var bobInbox = Inbox(bob);
         await RegisterAsync(bob, server, "bob");
+        await RegisterAsync(alice, server, "alice");
 
         var body = CpimTestMessages.Message(Alice, Bob, "m-online-1", "hello bob");
         var response = await SendAsync(alice, server, "alice", "bob", body);
@@ -139,6 +140,7 @@ public sealed class MessageCentreTests
         var policy = new DenyPolicy("sip:carol@example.test");
         await using var server = await StartServerAsync(subscribers: await SubscribersAsync(), policy: policy);
         await using var alice = await LoopbackUserAgent.StartAsync("alice", SipTransportProtocol.Udp);
+        await RegisterAsync(alice, server, "alice");
 
         var refused = await SendAsync(alice, server, "alice", "carol", Encoding.UTF8.GetBytes("spam"), "text/plain");
         Assert.Equal(403, refused.StatusCode);
@@ -151,6 +153,7 @@ public sealed class MessageCentreTests
 
         var limited = new RateLimitingMessagingPolicy(new MessagingRateLimits { PairRate = 0.01, PairBurst = 2 });
         await using var server2 = await StartServerAsync(subscribers: await SubscribersAsync(), policy: limited);
+        await RegisterAsync(alice, server2, "alice");
         for (int i = 0; i < 2; i++)
         {
             Assert.Equal(202, (await SendAsync(alice, server2, "alice", "bob", Encoding.UTF8.GetBytes("hi " + i), "text/plain")).StatusCode);
@@ -168,6 +171,7 @@ public sealed class MessageCentreTests
     {
         await using var server = await StartServerAsync(subscribers: await SubscribersAsync());
         await using var alice = await LoopbackUserAgent.StartAsync("alice", SipTransportProtocol.Udp);
+        await RegisterAsync(alice, server, "alice");
 
         // Exactly 1300 bytes is pager mode; one more is not (RFC 3428 §8).
         Assert.Equal(202, (await SendAsync(alice, server, "alice", "bob", new byte[1300], "application/octet-stream")).StatusCode);
@@ -185,6 +189,7 @@ public sealed class MessageCentreTests
         var options = new MessageCentreOptions { ForwardTimeout = TimeSpan.FromMilliseconds(700), RetryInitialDelay = TimeSpan.FromMilliseconds(200) };
         await using var server = await StartServerAsync(options, await SubscribersAsync());
         await using var alice = await LoopbackUserAgent.StartAsync("alice", SipTransportProtocol.Udp);
+        await RegisterAsync(alice, server, "alice");
 
         // bob registers, then his phone goes silent without deregistering (the socket drops everything).
         var silent = await LoopbackUserAgent.StartAsync("bob", SipTransportProtocol.Udp);
