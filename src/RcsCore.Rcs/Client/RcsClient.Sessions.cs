@@ -43,6 +43,16 @@ public sealed partial class RcsClient
             // A re-INVITE: this client never changes a session's media; refusing it keeps the session (RFC 3261 §14.2).
             return incoming.CreateResponse(488).Build();
         }
+        if (IsService(request, CpmServices.FileTransferIcsi))
+        {
+            if (_msrp is null || _stopping.IsCancellationRequested)
+            {
+                return incoming.CreateResponse(480).Build();
+            }
+            // OMA CPM file transfer: an RFC 5547 offer (RcsClient.Files.cs).
+            await OnFileInviteAsync(incoming, SenderOf(request), ct).ConfigureAwait(false);
+            return null;
+        }
         if (!RcsSdp.TryRead(request.Body, out var remote))
         {
             // RFC 3261 §21.4.26: no MSRP media we can use.
