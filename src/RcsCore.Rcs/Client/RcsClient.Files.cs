@@ -129,7 +129,7 @@ public sealed partial class RcsClient
             content.Position = start + options.ResumeFrom;
         }
         RcsFileTransferResult Result(RcsFileTransferOutcome outcome, long bytes, int status, string? reason) =>
-            new(transferId, RcsFileTransferMethod.Msrp, outcome, bytes, size, status, reason) { Sha256 = outcome == RcsFileTransferOutcome.Completed ? sha256 : null };
+            new(transferId, RcsFileTransferMethod.Msrp, outcome, bytes, size, status, reason) { Sha256 = outcome == RcsFileTransferOutcome.Completed && sha256 is not null ? new ReadOnlyMemory<byte>(sha256) : default(ReadOnlyMemory<byte>?) };
 
         var msrp = Msrp.CreateSession(new MsrpSessionOptions { AcceptTypes = [file.ContentType] });
         await using (msrp.ConfigureAwait(false))
@@ -248,7 +248,7 @@ public sealed partial class RcsClient
         var selector = offer.Selector;
         var file = new RcsFileInfo(selector.Name ?? "file", selector.Type ?? "application/octet-stream", selector.Size ?? -1)
         {
-            Sha1 = selector.Hash is { } hash && string.Equals(hash.Algorithm, MsrpFileTransferSdp.Sha1, StringComparison.OrdinalIgnoreCase) ? hash.GetBytes() : null,
+            Sha1 = selector.Hash is { } hash && string.Equals(hash.Algorithm, MsrpFileTransferSdp.Sha1, StringComparison.OrdinalIgnoreCase) ? new ReadOnlyMemory<byte>(hash.GetBytes()) : default(ReadOnlyMemory<byte>?),
             Disposition = offer.Disposition,
             CreationDate = offer.Date?.CreationDate,
             Description = offer.Information,
@@ -314,7 +314,7 @@ public sealed partial class RcsClient
         long size = file.Size;
         long received = offer.StartOffset;
         RcsFileTransferResult Result(RcsFileTransferOutcome outcome, int status, string? reason, byte[]? sha256 = null) =>
-            new(transfer.TransferId, RcsFileTransferMethod.Msrp, outcome, received, size, status, reason) { Sha256 = sha256 };
+            new(transfer.TransferId, RcsFileTransferMethod.Msrp, outcome, received, size, status, reason) { Sha256 = sha256 is null ? default(ReadOnlyMemory<byte>?) : new ReadOnlyMemory<byte>(sha256) };
 
         var msrp = Msrp.CreateSession(new MsrpSessionOptions
         {
@@ -350,7 +350,9 @@ public sealed partial class RcsClient
                 await HashPrefixAsync(destination, offer.StartOffset, sha1, sha256, ct).ConfigureAwait(false);
             }
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
-            _ = ended.Task.ContinueWith(static (_, s) => CancelQuietly((CancellationTokenSource)s!), linked, CancellationToken.None,
+            // The sender's BYE closes our MSRP session: a message still incomplete fails (cancelled by the sender); one
+            // that completed stays readable to its end (the BYE may overtake our reading of the last chunks).
+            _ = ended.Task.ContinueWith(static (_, s) => ((MsrpSession)s!).DisposeAsync(), msrp, CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             MsrpIncomingMessage? message = null;
             try
@@ -390,6 +392,10 @@ public sealed partial class RcsClient
                 Log.FileReceiveStopped(_logger, Identity, transfer.Peer, file.FileName, received, e.Message);
                 return Result(aborted ? RcsFileTransferOutcome.Cancelled : RcsFileTransferOutcome.Failed, aborted ? 487 : 503,
                     aborted ? "cancelled by the sender" : e.Message);
+            }
+            catch (ChannelClosedException) when (ended.Task.IsCompleted)
+            {
+                return Result(RcsFileTransferOutcome.Cancelled, 487, "cancelled by the sender");
             }
             catch (OperationCanceledException)
             {

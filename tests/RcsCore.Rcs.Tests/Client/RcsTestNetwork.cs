@@ -60,7 +60,8 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
     }
 
     /// <summary>A client for <paramref name="user"/>, registered unless <paramref name="start"/> is false.</summary>
-    public async Task<RcsClient> ClientAsync(string user, bool start = true, bool autoAccept = false, TimeSpan? idleTimeout = null, IsComposingOptions? composing = null)
+    public async Task<RcsClient> ClientAsync(string user, bool start = true, bool autoAccept = false, TimeSpan? idleTimeout = null, IsComposingOptions? composing = null,
+        long fileAutoAcceptMaxBytes = 0, string? fileDownloadDirectory = null)
     {
         var client = new RcsClient(new RcsClientOptions
         {
@@ -72,6 +73,8 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
             AcceptChatsAutomatically = autoAccept,
             ChatSessionIdleTimeout = idleTimeout ?? TimeSpan.FromMinutes(5),
             Composing = composing,
+            FileAutoAcceptMaxBytes = fileAutoAcceptMaxBytes,
+            FileDownloadDirectory = fileDownloadDirectory,
         }, s_logs);
         _clients.Add(client);
         if (start)
@@ -142,6 +145,16 @@ internal static class RcsTestExtensions
             return invitation;
         }
         throw new TimeoutException("no invitation");
+    }
+
+    public static async Task<RcsIncomingFileTransfer> NextFileTransferAsync(this RcsClient client)
+    {
+        using var cts = new CancellationTokenSource(RcsTestNetwork.Wait);
+        await foreach (var transfer in client.ReadFileTransfersAsync(cts.Token))
+        {
+            return transfer;
+        }
+        throw new TimeoutException("no file transfer");
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds, bounded by <see cref="RcsTestNetwork.Wait"/>.</summary>
