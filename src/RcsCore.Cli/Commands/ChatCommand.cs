@@ -24,12 +24,14 @@ internal static class ChatCommand
         var user = new Option<string>("--user") { Description = "Your identity, e.g. sip:alice@example.com.", Required = true };
         var password = new Option<string?>("--password") { Description = "Digest password (omit to register without authentication)." };
         var to = new Option<string?>("--to") { Description = "Who your lines go to, e.g. sip:bob@example.com (omit to only receive)." };
+        var downloadDir = new Option<DirectoryInfo?>("--download-dir") { Description = "Accept incoming files (rcs send-file) into this directory; without it they are declined." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level (to stderr).", DefaultValueFactory = _ => LogLevel.Warning };
         var cmd = new Command("chat", "Interactive RCS chat: lines from stdin go to --to, incoming messages are printed.");
         cmd.Options.Add(server);
         cmd.Options.Add(user);
         cmd.Options.Add(password);
         cmd.Options.Add(to);
+        cmd.Options.Add(downloadDir);
         cmd.Options.Add(logLevel);
         cmd.SetAction(async (result, ct) =>
         {
@@ -51,13 +53,15 @@ internal static class ChatCommand
                 return 2;
             }
             using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(result.GetValue(logLevel)));
-            return await RunAsync(stdout, stderr, stdin ?? Console.In, serverEndPoint, identity, result.GetValue(password), peer, logs, ct).ConfigureAwait(false);
+            var downloads = result.GetValue(downloadDir);
+            downloads?.Create();
+            return await RunAsync(stdout, stderr, stdin ?? Console.In, serverEndPoint, identity, result.GetValue(password), peer, downloads?.FullName, logs, ct).ConfigureAwait(false);
         });
         return cmd;
     }
 
     private static async Task<int> RunAsync(TextWriter stdout, TextWriter stderr, TextReader stdin, SipEndPoint server, SipUri identity, string? password, SipUri? peer,
-        ILoggerFactory logs, CancellationToken ct)
+        string? downloadDir, ILoggerFactory logs, CancellationToken ct)
     {
         var output = new Lock();
         void Print(string line)
@@ -76,7 +80,21 @@ internal static class ChatCommand
             Credentials = password is null ? null : ImsCredentials.FromPassword(password),
             AcceptChatsAutomatically = true,
             Product = "rcs-chat",
+            FileAutoAcceptMaxBytes = downloadDir is null ? 0 : long.MaxValue,
+            FileDownloadDirectory = downloadDir,
         }, logs);
+        client.FileTransferReceived += (_, e) =>
+        {
+            if (e.SavedPath is null)
+            {
+                Print($"  (file {e.File.FileName} from {e.Peer}, {e.File.Size} bytes: declined, no --download-dir)");
+                _ = e.DeclineAsync(CancellationToken.None);
+                return;
+            }
+            Print($"  (receiving {e.File.FileName} from {e.Peer}, {e.File.Size} bytes, into {e.SavedPath})");
+            _ = e.Completion.ContinueWith(t => Print($"  (file {e.File.FileName}: {t.Result.Outcome.ToString().ToLowerInvariant()}, {t.Result.BytesTransferred} bytes"
+                + (t.Result.Sha256 is { } sha ? ", sha-256 " + Convert.ToHexStringLower(sha.Span) : string.Empty) + ")"), TaskScheduler.Default);
+        };
         client.MessageReceived += (_, e) =>
         {
             Print(e.Message.ContentType?.StartsWith("text/", StringComparison.OrdinalIgnoreCase) != false
