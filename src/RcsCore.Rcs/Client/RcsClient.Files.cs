@@ -144,8 +144,21 @@ public sealed partial class RcsClient
                 // RFC 5547 §9 (resume): the same file-selector with the range still to send, 1-based and inclusive.
                 Range = options.ResumeFrom > 0 ? new SdpFileRange(options.ResumeFrom + 1, size) : null,
             };
-            var invite = CreateInvite(peer, CpmServices.FileTransferIcsi, FindChatByKey(peer)?.ConversationId ?? RcsHeaders.NewConversationId(),
-                MsrpFileTransferSdp.Create(MsrpHost, offer, SdpSetup.ActPass));
+            string contentType = RcsSdp.ContentType;
+            byte[] body;
+            if (file.Thumbnail is { } thumbnail)
+            {
+                // RFC 5547 §6 a=file-icon: a cid: URL (RFC 2392) naming the image part of a multipart/mixed body.
+                string contentId = MsrpFileTransferSdp.NewTransferId()[..16] + "@" + MsrpHost;
+                offer = offer with { Icon = "cid:" + contentId };
+                body = MsrpFileTransferBody.Build(MsrpFileTransferSdp.Create(MsrpHost, offer, SdpSetup.ActPass), thumbnail.Span,
+                    file.ThumbnailContentType ?? "image/jpeg", contentId, out contentType);
+            }
+            else
+            {
+                body = MsrpFileTransferSdp.Create(MsrpHost, offer, SdpSetup.ActPass);
+            }
+            var invite = CreateInvite(peer, CpmServices.FileTransferIcsi, FindChatByKey(peer)?.ConversationId ?? RcsHeaders.NewConversationId(), body, contentType);
             Log.FileInviting(_logger, Identity, peer, file.FileName, size, options.ResumeFrom);
             SipInviteResult result;
             try
@@ -237,7 +250,10 @@ public sealed partial class RcsClient
     /// </summary>
     private async Task OnFileInviteAsync(SipIncomingRequest incoming, string peer, CancellationToken ct)
     {
-        var error = MsrpFileTransferSdp.TryRead(incoming.Request.Body.Span, out var offer);
+        MsrpFileTransferDescription? offer = null;
+        var error = MsrpFileTransferBody.TryRead(incoming.Request.ContentType, incoming.Request.Body, out var sdp, out var parts)
+            ? MsrpFileTransferSdp.TryRead(sdp.Span, out offer)
+            : MsrpFileTransferSdpError.MalformedSdp;
         if (error != MsrpFileTransferSdpError.None || offer!.Direction != SdpDirection.SendOnly)
         {
             // RFC 3261 §21.4.26: nothing acceptable (this client does not serve files on request: no pull).
@@ -253,6 +269,10 @@ public sealed partial class RcsClient
             CreationDate = offer.Date?.CreationDate,
             Description = offer.Information,
         };
+        if (MsrpFileTransferBody.FindByCid(parts, offer.Icon) is { } icon)
+        {
+            file = file with { Thumbnail = icon.Content.ToArray(), ThumbnailContentType = icon.Type };
+        }
         var transfer = new RcsIncomingFileTransfer(this, incoming, offer, peer, file);
         Log.FileOffered(_logger, Identity, peer, file.FileName, file.Size, offer.StartOffset);
         long autoMax = _options.FileAutoAcceptMaxBytes;

@@ -296,7 +296,7 @@ public sealed partial class RcsClient
     /// feature tag (RFC 3841), the same tag on our Contact (RFC 3840 §9), Contribution-ID (new) and Conversation-ID,
     /// the registration's Service-Route (RFC 3608 §6) and the SDP offer.
     /// </summary>
-    private SipRequest CreateInvite(string peer, string icsi, string conversationId, byte[] sdp)
+    private SipRequest CreateInvite(string peer, string icsi, string conversationId, byte[] sdp, string contentType = RcsSdp.ContentType)
     {
         var target = SipUri.Parse(peer);
         var server = _options.Server;
@@ -309,7 +309,7 @@ public sealed partial class RcsClient
         b.AddHeader(SipHeaderName.ContributionId, RcsHeaders.NewContributionId());
         b.AddHeader(SipHeaderName.ConversationId, conversationId);
         _registration.AddServiceRoute(b);
-        b.SetBody(sdp, RcsSdp.ContentType);
+        b.SetBody(sdp, contentType);
         return b.Build();
     }
 

@@ -57,6 +57,15 @@ public sealed record RcsFileInfo(string FileName, string ContentType, long Size)
 
     /// <summary>A human-readable description (the media i= line), or null.</summary>
     public string? Description { get; init; }
+
+    /// <summary>
+    /// A small preview image (RFC 5547 §6 a=file-icon): sent as a multipart/mixed body part with a Content-ID that the
+    /// SDP names with a <c>cid:</c> URL (RFC 2046, RFC 2392); null for none. Keep it small: it travels in the INVITE.
+    /// </summary>
+    public ReadOnlyMemory<byte>? Thumbnail { get; init; }
+
+    /// <summary>The media type of <see cref="Thumbnail"/>, e.g. <c>image/jpeg</c> (the default when null).</summary>
+    public string? ThumbnailContentType { get; init; }
 }
 
 /// <summary>Options of <see cref="RcsClient.SendFileAsync(Sip.Messages.SipUri, Stream, RcsFileInfo, RcsFileTransferOptions?, IProgress{RcsFileTransferProgress}?, CancellationToken)"/>.</summary>

@@ -29,6 +29,7 @@ public sealed class RcsFileTransferTests
         Assert.Equal(created, incoming.File.CreationDate);
         Assert.Equal("at the beach", incoming.File.Description);
         Assert.Equal(0, incoming.StartOffset);
+        Assert.Null(incoming.File.Thumbnail);
         Assert.Equal(32, incoming.TransferId.Length);
 
         var destination = new MemoryStream();
@@ -44,6 +45,28 @@ public sealed class RcsFileTransferTests
         Assert.Equal(10_000L, progress[^1].BytesTransferred);
         // The sender closes with BYE: no dialog is left on either side.
         await RcsTestExtensions.EventuallyAsync(() => alice.UserAgent.Dialogs.Count == 0 && bob.UserAgent.Dialogs.Count == 0, "no dialogs");
+    }
+
+    [Fact]
+    public async Task ThumbnailTravelsAsAMultipartBodyPartNamedByTheFileIcon()
+    {
+        await using var net = await StartAsync();
+        var alice = await net.ClientAsync("alice");
+        var bob = await net.ClientAsync("bob");
+        var data = RandomNumberGenerator.GetBytes(20_000);
+        // Bytes that look like delimiters and CRLFs inside the image must survive (binary part, RFC 2046 §5.1.1).
+        var thumbnail = RandomNumberGenerator.GetBytes(3000).Concat("\r\n--rcscore-\r\n\r\n"u8.ToArray()).ToArray();
+        var sending = alice.SendFileAsync(Uri("bob"), new MemoryStream(data),
+            Info("picture.png", data.Length, "image/png") with { Thumbnail = thumbnail, ThumbnailContentType = "image/png" });
+        var incoming = await bob.NextFileTransferAsync();
+        Assert.Equal(thumbnail, incoming.File.Thumbnail!.Value.ToArray());
+        Assert.Equal("image/png", incoming.File.ThumbnailContentType);
+        Assert.StartsWith("cid:", incoming.Offer.Icon, StringComparison.Ordinal);
+        Assert.StartsWith("multipart/mixed;boundary=", incoming.Request.Request.ContentType, StringComparison.Ordinal);
+        var sink = new MemoryStream();
+        Assert.Equal(RcsFileTransferOutcome.Completed, (await incoming.AcceptAsync(sink).WaitAsync(Wait)).Outcome);
+        Assert.Equal(RcsFileTransferOutcome.Completed, (await sending.WaitAsync(Wait)).Outcome);
+        Assert.Equal(data, sink.ToArray());
     }
 
     [Fact]
