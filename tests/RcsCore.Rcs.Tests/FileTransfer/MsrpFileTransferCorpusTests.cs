@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using RcsCore.Parsing.Msrp;
 using RcsCore.Parsing.Sdp;
@@ -186,6 +187,50 @@ public sealed class MsrpFileTransferCorpusTests
         Assert.Contains("size=1931", body, StringComparison.Ordinal);
         var (ok, _) = Parse("rfc5547-s9.2-200ok.msrp");
         Assert.Equal((200, send.ByteRange), (ok.StatusCode, ok.ByteRange));
+    }
+
+    [Fact]
+    public void InviteOf91CarriesTheIconAsTheBodyPartTheFileIconNames()
+    {
+        string path = RepoPaths.CorpusFile("sip", "examples", "rfc5547-s9.1-invite-multipart-icon.sip");
+        Assert.True(File.Exists(path), $"Corpus file missing: {path}");
+        var bytes = File.ReadAllBytes(path);
+        // Invalid as written for SIP framing (Content-Length placeholders): take the head and body apart by hand.
+        int blank = bytes.AsSpan().IndexOf("\r\n\r\n"u8);
+        string contentType = Encoding.ASCII.GetString(bytes, 0, blank).Split("\r\n").Single(l => l.StartsWith("Content-Type:", StringComparison.Ordinal))["Content-Type:".Length..].Trim();
+        Assert.True(MsrpFileTransferBody.TryRead(contentType, bytes.AsMemory(blank + 4), out var sdp, out var parts));
+        Assert.Equal(2, parts.Count);
+        Assert.Equal(MsrpFileTransferSdpError.None, MsrpFileTransferSdp.TryRead(sdp.Span, out var offer));
+        Assert.Equal(Read("rfc5547-s9.1-offer.sdp").Selector, offer!.Selector);
+        Assert.Equal("cid:id2@alicepc.example.com", offer.Icon);
+        var icon = MsrpFileTransferBody.FindByCid(parts, offer.Icon);
+        Assert.NotNull(icon);
+        Assert.Equal("image/jpeg", icon.Value.Type);
+        Assert.StartsWith("[...small preview icon of the file...]", Encoding.ASCII.GetString(icon.Value.Content.Span), StringComparison.Ordinal);
+        Assert.Null(MsrpFileTransferBody.FindByCid(parts, "cid:other@alicepc.example.com"));
+
+        // The pull INVITE of §9.2 is a bare SDP body.
+        var pull = File.ReadAllBytes(RepoPaths.CorpusFile("sip", "examples", "rfc5547-s9.2-invite-hash.sip"));
+        int pullBlank = pull.AsSpan().IndexOf("\r\n\r\n"u8);
+        Assert.True(MsrpFileTransferBody.TryRead("application/sdp", pull.AsMemory(pullBlank + 4), out var pullSdp, out var none));
+        Assert.Empty(none);
+        Assert.Equal(MsrpFileTransferSdpError.None, MsrpFileTransferSdp.TryRead(pullSdp.Span, out var pullOffer));
+        Assert.Equal(Read("rfc5547-s9.2-offer-hash.sdp").Selector, pullOffer!.Selector);
+    }
+
+    [Fact]
+    public void BuiltMultipartBodyReadsBackByteExact()
+    {
+        var sdp = Sdp("rfc5547-s9.1-offer.sdp");
+        var icon = RandomNumberGenerator.GetBytes(777);
+        var body = MsrpFileTransferBody.Build(sdp, icon, "image/gif", "x1@host.test", out string contentType);
+        Assert.StartsWith("multipart/mixed;boundary=rcscore-", contentType, StringComparison.Ordinal);
+        Assert.True(MsrpFileTransferBody.TryRead(contentType, body, out var readSdp, out var parts));
+        Assert.Equal(sdp, readSdp.ToArray());
+        var part = MsrpFileTransferBody.FindByCid(parts, "cid:x1%40host.test");
+        Assert.Equal("image/gif", part!.Value.Type);
+        Assert.Equal(icon, part.Value.Content.ToArray());
+        Assert.False(MsrpFileTransferBody.TryRead("multipart/mixed;boundary=nothere", body, out _, out _));
     }
 
     private static (MsrpMessageInfo Info, string Body) Parse(string file)
