@@ -171,6 +171,11 @@ public sealed partial class RcsClient
             }
             if (!result.IsSuccess)
             {
+                if (ct.IsCancellationRequested)
+                {
+                    // RFC 3261 §9.1: InviteAsync sent CANCEL; the INVITE ended with 487.
+                    return Result(RcsFileTransferOutcome.Cancelled, options.ResumeFrom, result.StatusCode, "cancelled before the answer");
+                }
                 // RFC 3261 §21.6.2: 603 is the user declining.
                 return result.StatusCode == 603
                     ? Result(RcsFileTransferOutcome.Declined, options.ResumeFrom, 603, "declined")

@@ -182,6 +182,24 @@ public sealed class RcsFileTransferTests
     }
 
     [Fact]
+    public async Task SenderCancelBeforeTheAnswerCancelsTheInvite()
+    {
+        await using var net = await StartAsync();
+        var alice = await net.ClientAsync("alice");
+        var bob = await net.ClientAsync("bob");
+        using var cancel = new CancellationTokenSource();
+        var sending = alice.SendFileAsync(Uri("bob"), new MemoryStream(new byte[100]), Info("early.bin", 100), ct: cancel.Token);
+        var incoming = await bob.NextFileTransferAsync();
+        await cancel.CancelAsync();
+        var sent = await sending.WaitAsync(Wait);
+        Assert.Equal((RcsFileTransferOutcome.Cancelled, 487), (sent.Outcome, sent.StatusCode));
+        // RFC 3261 §9.2: bob's ringing transfer is cancelled and can no longer be accepted.
+        var seen = await incoming.Completion.WaitAsync(Wait);
+        Assert.Equal(RcsFileTransferOutcome.Cancelled, seen.Outcome);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => incoming.AcceptAsync(new MemoryStream()));
+    }
+
+    [Fact]
     public async Task HashMismatchIsDetectedOnArrival()
     {
         await using var net = await StartAsync();
