@@ -454,6 +454,11 @@ public sealed partial class RcsClient
         {
             if (!keepSession)
             {
+                if (!transfer.Request.IsAnswered)
+                {
+                    // Failed before the 200 (e.g. the MSRP connection): the INVITE must not ring on (RFC 3261 §13.3.1).
+                    await transfer.Request.RejectAsync(500, "File transfer setup failed", CancellationToken.None).ConfigureAwait(false);
+                }
                 if (dialog is not null)
                 {
                     _dialogs.TryRemove(dialog.Id, out _);
