@@ -22,6 +22,7 @@ internal static class Program
         root.Subcommands.Add(CapsCommand.Create(stdout, stderr));
         root.Subcommands.Add(ReplayCommand.Create(stdout, stderr));
         root.Subcommands.Add(ChatCommand.Create(stdout, stderr, stdin));
+        root.Subcommands.Add(SendFileCommand.Create(stdout, stderr));
         return root;
     }
 }

@@ -53,7 +53,8 @@ public sealed partial class MsrpSession
             chunk.Status = MsrpStatus.TooLarge;
             return chunk;
         }
-        var message = new MsrpIncomingMessage(this, head.MessageId, head.ContentType, total, 0, _options);
+        // RFC 5547 §9 resume: a message expected to start mid-way (a=file-range) delivers from that offset.
+        var message = new MsrpIncomingMessage(this, head.MessageId, head.ContentType, total, Options.IncomingStartOffset, _options);
         lock (_sync)
         {
             if (Volatile.Read(ref _disposed) != 0)

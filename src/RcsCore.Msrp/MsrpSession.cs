@@ -16,6 +16,14 @@ public sealed record MsrpSessionOptions
 
     /// <summary>The a=max-size (RFC 4975 §8.7): larger messages are refused with 413. Null: no limit.</summary>
     public long? MaxSize { get; init; }
+
+    /// <summary>
+    /// 0-based offset at which new incoming messages start; 0 by default. A resumed file transfer (RFC 5547 §9, the new
+    /// session's SDP carries <c>a=file-range</c>) sends only the bytes from there on: its first chunk's Byte-Range starts
+    /// past 1, and with this set the body streams from that offset instead of waiting for the bytes before it as
+    /// out-of-order data (RFC 4975 §7.1.1). Bytes before the offset are dropped as already received.
+    /// </summary>
+    public long IncomingStartOffset { get; init; }
 }
 
 /// <summary>

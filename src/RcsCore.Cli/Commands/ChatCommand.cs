@@ -25,6 +25,7 @@ internal static class ChatCommand
         var password = new Option<string?>("--password") { Description = "Digest password (omit to register without authentication)." };
         var to = new Option<string?>("--to") { Description = "Who your lines go to, e.g. sip:bob@example.com (omit to only receive)." };
         var relay = new Option<string?>("--msrp-relay") { Description = "The message centre's MSRP relay (RFC 4976), e.g. msrp://127.0.0.1:2855;tcp (omit for direct MSRP; needs --password)." };
+        var downloadDir = new Option<DirectoryInfo?>("--download-dir") { Description = "Accept incoming files (rcs send-file) into this directory; without it they are declined." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level (to stderr).", DefaultValueFactory = _ => LogLevel.Warning };
         var cmd = new Command("chat", "Interactive RCS chat: lines from stdin go to --to, incoming messages are printed.");
         cmd.Options.Add(server);
@@ -32,6 +33,7 @@ internal static class ChatCommand
         cmd.Options.Add(password);
         cmd.Options.Add(to);
         cmd.Options.Add(relay);
+        cmd.Options.Add(downloadDir);
         cmd.Options.Add(logLevel);
         cmd.SetAction(async (result, ct) =>
         {
@@ -60,13 +62,15 @@ internal static class ChatCommand
                 return 2;
             }
             using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(result.GetValue(logLevel)));
-            return await RunAsync(stdout, stderr, stdin ?? Console.In, serverEndPoint, identity, result.GetValue(password), peer, relayUri, logs, ct).ConfigureAwait(false);
+            var downloads = result.GetValue(downloadDir);
+            downloads?.Create();
+            return await RunAsync(stdout, stderr, stdin ?? Console.In, serverEndPoint, identity, result.GetValue(password), peer, relayUri, downloads?.FullName, logs, ct).ConfigureAwait(false);
         });
         return cmd;
     }
 
     private static async Task<int> RunAsync(TextWriter stdout, TextWriter stderr, TextReader stdin, SipEndPoint server, SipUri identity, string? password, SipUri? peer,
-        RcsCore.Parsing.Msrp.MsrpUri? relay, ILoggerFactory logs, CancellationToken ct)
+        RcsCore.Parsing.Msrp.MsrpUri? relay, string? downloadDir, ILoggerFactory logs, CancellationToken ct)
     {
         var output = new Lock();
         void Print(string line)
@@ -86,7 +90,21 @@ internal static class ChatCommand
             AcceptChatsAutomatically = true,
             MsrpRelay = relay,
             Product = "rcs-chat",
+            FileAutoAcceptMaxBytes = downloadDir is null ? 0 : long.MaxValue,
+            FileDownloadDirectory = downloadDir,
         }, logs);
+        client.FileTransferReceived += (_, e) =>
+        {
+            if (e.SavedPath is null)
+            {
+                Print($"  (file {e.File.FileName} from {e.Peer}, {e.File.Size} bytes: declined, no --download-dir)");
+                _ = e.DeclineAsync(CancellationToken.None);
+                return;
+            }
+            Print($"  (receiving {e.File.FileName} from {e.Peer}, {e.File.Size} bytes, into {e.SavedPath})");
+            _ = e.Completion.ContinueWith(t => Print($"  (file {e.File.FileName}: {t.Result.Outcome.ToString().ToLowerInvariant()}, {t.Result.BytesTransferred} bytes"
+                + (t.Result.Sha256 is { } sha ? ", sha-256 " + Convert.ToHexStringLower(sha.Span) : string.Empty) + ")"), TaskScheduler.Default);
+        };
         client.MessageReceived += (_, e) =>
         {
             Print(e.Message.ContentType?.StartsWith("text/", StringComparison.OrdinalIgnoreCase) != false

@@ -43,6 +43,16 @@ public sealed partial class RcsClient
             // A re-INVITE: this client never changes a session's media; refusing it keeps the session (RFC 3261 §14.2).
             return incoming.CreateResponse(488).Build();
         }
+        if (IsService(request, CpmServices.FileTransferIcsi))
+        {
+            if (_msrp is null || _stopping.IsCancellationRequested)
+            {
+                return incoming.CreateResponse(480).Build();
+            }
+            // OMA CPM file transfer: an RFC 5547 offer (RcsClient.Files.cs).
+            await OnFileInviteAsync(incoming, SenderOf(request), ct).ConfigureAwait(false);
+            return null;
+        }
         if (!RcsSdp.TryRead(request.Body, out var remote))
         {
             // RFC 3261 §21.4.26: no MSRP media we can use.
@@ -286,7 +296,7 @@ public sealed partial class RcsClient
     /// feature tag (RFC 3841), the same tag on our Contact (RFC 3840 §9), Contribution-ID (new) and Conversation-ID,
     /// the registration's Service-Route (RFC 3608 §6) and the SDP offer.
     /// </summary>
-    private SipRequest CreateInvite(string peer, string icsi, string conversationId, byte[] sdp)
+    private SipRequest CreateInvite(string peer, string icsi, string conversationId, byte[] sdp, string contentType = RcsSdp.ContentType)
     {
         var target = SipUri.Parse(peer);
         var server = _options.Server;
@@ -299,7 +309,7 @@ public sealed partial class RcsClient
         b.AddHeader(SipHeaderName.ContributionId, RcsHeaders.NewContributionId());
         b.AddHeader(SipHeaderName.ConversationId, conversationId);
         _registration.AddServiceRoute(b);
-        b.SetBody(sdp, RcsSdp.ContentType);
+        b.SetBody(sdp, contentType);
         return b.Build();
     }
 

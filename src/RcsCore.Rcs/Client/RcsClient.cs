@@ -323,6 +323,7 @@ public sealed partial class RcsClient : IAsyncDisposable
         }
         await _stopping.CancelAsync().ConfigureAwait(false);
         _invitationQueue.Writer.TryComplete();
+        _fileQueue.Writer.TryComplete();
         await _registration.DisposeAsync().ConfigureAwait(false);
         try
         {

@@ -63,6 +63,15 @@ public sealed class RcsClientOptions
     /// <summary>Accept every chat invitation at once instead of queueing it for <see cref="RcsClient.ReadInvitationsAsync"/>. Default false.</summary>
     public bool AcceptChatsAutomatically { get; init; }
 
+    /// <summary>
+    /// Incoming files up to this size are accepted without asking, into <see cref="FileDownloadDirectory"/> (GSMA RCC.07
+    /// file transfer auto-accept); 0 asks for every file (<see cref="RcsClient.ReadFileTransfersAsync"/>). Default 0.
+    /// </summary>
+    public long FileAutoAcceptMaxBytes { get; init; }
+
+    /// <summary>Where automatically accepted files are saved (a unique name per file); null disables auto-accept.</summary>
+    public string? FileDownloadDirectory { get; init; }
+
     /// <summary>isComposing timers (RFC 3994); null for <see cref="IsComposingOptions.Default"/>.</summary>
     public IsComposingOptions? Composing { get; init; }
 
@@ -96,5 +105,6 @@ public sealed class RcsClientOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(PagerModeMaxBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, 1);
         ArgumentOutOfRangeException.ThrowIfZero(RegistrationExpires);
+        ArgumentOutOfRangeException.ThrowIfNegative(FileAutoAcceptMaxBytes);
     }
 }

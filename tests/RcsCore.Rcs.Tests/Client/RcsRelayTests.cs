@@ -89,6 +89,24 @@ public sealed class RcsRelayTests
     }
 
     [Fact]
+    public async Task FileTransferGoesThroughTheRelayWithItsHashesVerified()
+    {
+        await using var net = await StartAsync(msrpRelay: true);
+        var alice = await net.ClientAsync("alice");
+        var bob = await net.ClientAsync("bob");
+        var data = RandomNumberGenerator.GetBytes(3_000_000);
+        var sending = alice.SendFileAsync(Uri("bob"), new MemoryStream(data), new RcsFileInfo("video.mp4", "video/mp4", data.Length));
+        var incoming = await bob.NextFileTransferAsync();
+        var destination = new MemoryStream();
+        var received = await incoming.AcceptAsync(destination).WaitAsync(Wait);
+        var sent = await sending.WaitAsync(Wait);
+        Assert.Equal((RcsFileTransferOutcome.Completed, RcsFileTransferOutcome.Completed), (sent.Outcome, received.Outcome));
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(destination.ToArray()));
+        // Both clients reach each other only through their relay connections.
+        Assert.Equal(2, net.Server.MsrpRelay!.ConnectionCount);
+    }
+
+    [Fact]
     public async Task AWrongPasswordFailsTheStartAtTheRelay()
     {
         await using var net = await StartAsync(msrpRelay: true);

@@ -62,7 +62,8 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
     }
 
     /// <summary>A client for <paramref name="user"/>, registered unless <paramref name="start"/> is false.</summary>
-    public async Task<RcsClient> ClientAsync(string user, bool start = true, bool autoAccept = false, TimeSpan? idleTimeout = null, IsComposingOptions? composing = null)
+    public async Task<RcsClient> ClientAsync(string user, bool start = true, bool autoAccept = false, TimeSpan? idleTimeout = null, IsComposingOptions? composing = null,
+        long fileAutoAcceptMaxBytes = 0, string? fileDownloadDirectory = null)
     {
         var client = new RcsClient(new RcsClientOptions
         {
@@ -75,6 +76,8 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
             ChatSessionIdleTimeout = idleTimeout ?? TimeSpan.FromMinutes(5),
             Composing = composing,
             MsrpRelay = Server.MsrpRelay?.Uri,
+            FileAutoAcceptMaxBytes = fileAutoAcceptMaxBytes,
+            FileDownloadDirectory = fileDownloadDirectory,
         }, s_logs);
         _clients.Add(client);
         if (start)
@@ -145,6 +148,16 @@ internal static class RcsTestExtensions
             return invitation;
         }
         throw new TimeoutException("no invitation");
+    }
+
+    public static async Task<RcsIncomingFileTransfer> NextFileTransferAsync(this RcsClient client)
+    {
+        using var cts = new CancellationTokenSource(RcsTestNetwork.Wait);
+        await foreach (var transfer in client.ReadFileTransfersAsync(cts.Token))
+        {
+            return transfer;
+        }
+        throw new TimeoutException("no file transfer");
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds, bounded by <see cref="RcsTestNetwork.Wait"/>.</summary>

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace RcsCore.Rcs;
+
+public sealed partial class RcsClient
+{
+    /// <summary>Log events of file transfer over MSRP: 5430–5436.</summary>
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5430, Level = LogLevel.Debug, Message = "{Identity}: file transfer INVITE to {Peer}: {FileName}, {Size} bytes from offset {Offset}")]
+        public static partial void FileInviting(ILogger logger, string identity, string peer, string fileName, long size, long offset);
+
+        [LoggerMessage(EventId = 5431, Level = LogLevel.Information, Message = "{Identity}: sent {FileName} to {Peer} ({Bytes} bytes)")]
+        public static partial void FileSent(ILogger logger, string identity, string peer, string fileName, long bytes);
+
+        [LoggerMessage(EventId = 5432, Level = LogLevel.Information, Message = "{Identity}: refused a file transfer offer from {Peer}: {Reason}")]
+        public static partial void FileOfferRefused(ILogger logger, string identity, string peer, string reason);
+
+        [LoggerMessage(EventId = 5433, Level = LogLevel.Debug, Message = "{Identity}: file offered by {Peer}: {FileName}, {Size} bytes from offset {Offset}")]
+        public static partial void FileOffered(ILogger logger, string identity, string peer, string fileName, long size, long offset);
+
+        [LoggerMessage(EventId = 5434, Level = LogLevel.Information, Message = "{Identity}: file {FileName} from {Peer} stopped after {Bytes} bytes: {Reason}")]
+        public static partial void FileReceiveStopped(ILogger logger, string identity, string peer, string fileName, long bytes, string reason);
+
+        [LoggerMessage(EventId = 5435, Level = LogLevel.Warning, Message = "{Identity}: file {FileName} from {Peer} does not match its offered SHA-1")]
+        public static partial void FileHashMismatch(ILogger logger, string identity, string peer, string fileName);
+
+        [LoggerMessage(EventId = 5436, Level = LogLevel.Information, Message = "{Identity}: received {FileName} from {Peer} ({Bytes} bytes)")]
+        public static partial void FileReceived(ILogger logger, string identity, string peer, string fileName, long bytes);
+    }
+}
