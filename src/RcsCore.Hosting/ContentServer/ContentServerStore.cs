@@ -18,6 +18,10 @@ internal sealed class StoredFile
     public long Size { get; set; }
     public string? ThumbnailContentType { get; set; }
     public long ThumbnailSize { get; set; }
+
+    /// <summary>Held by the request writing the content, so a resume waits until an interrupted writer has stopped.</summary>
+    [JsonIgnore]
+    public SemaphoreSlim Writer { get; } = new(1, 1);
 }
 
 [JsonSerializable(typeof(StoredFile))]

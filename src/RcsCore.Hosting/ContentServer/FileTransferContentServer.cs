@@ -38,6 +38,7 @@ public sealed partial class FileTransferContentServer : IAsyncDisposable
     private const int CopyBufferSize = 64 * 1024;
     private const int MaxTidLength = 256;
     private const int SweepBatch = 256;
+    private static readonly TimeSpan WriterWait = TimeSpan.FromSeconds(30);
     private readonly ContentServerOptions _options;
     private readonly ContentServerStore _store;
     private readonly ContentServerAuthenticator _auth;
@@ -285,7 +286,7 @@ public sealed partial class FileTransferContentServer : IAsyncDisposable
                 }
 
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out ContentDispositionHeaderValue? disposition)
-                    || !disposition.IsFormDisposition())
+                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 {
                     await TextAsync(context, StatusCodes.Status400BadRequest, "Every part needs Content-Disposition: form-data (RFC 7578 §4.2).").ConfigureAwait(false);
                     return;
@@ -348,6 +349,9 @@ public sealed partial class FileTransferContentServer : IAsyncDisposable
                         ContentType = section.ContentType ?? "application/octet-stream",
                         Until = _options.TimeProvider.GetUtcNow() + _options.Validity,
                     };
+                    // Held before the upload is visible, so get_upload_info and a PUT wait until this writer stops.
+                    await file.Writer.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                    using var release = new WriterRelease(file.Writer);
                     _store.Add(file);
                     if (thumbnailTemp is not null)
                     {
@@ -404,6 +408,11 @@ public sealed partial class FileTransferContentServer : IAsyncDisposable
             Log.Uploaded(_logger, file.Id, owner, file.Size);
             await FileInfoAsync(context, file).ConfigureAwait(false);
         }
+        catch (IOException e) when (!ct.IsCancellationRequested)
+        {
+            // MultipartReader: a part or the body ends before its boundary (RFC 2046 §5.1.1).
+            await TextAsync(context, StatusCodes.Status400BadRequest, "Malformed multipart body: " + e.Message).ConfigureAwait(false);
+        }
         finally
         {
             if (thumbnailTemp is not null)
@@ -439,6 +448,14 @@ public sealed partial class FileTransferContentServer : IAsyncDisposable
 
         if (uploadInfo)
         {
+            // An interrupted POST or PUT may still be writing what it had buffered: wait for it to stop.
+            if (!await file.Writer.WaitAsync(WriterWait, context.RequestAborted).ConfigureAwait(false))
+            {
+                await TextAsync(context, StatusCodes.Status409Conflict, "The upload is still in progress.").ConfigureAwait(false);
+                return;
+            }
+
+            file.Writer.Release();
             // GSMA RCC.07 upload resume: the range received so far and where to PUT the rest.
             long received = file.Complete ? file.Size : ReceivedLength(file);
             var info = new FileResumeInfo(0, received - 1, new Uri(BaseUri, "upload/" + file.Id));
@@ -490,6 +507,14 @@ public sealed partial class FileTransferContentServer : IAsyncDisposable
             return;
         }
 
+        CancellationToken ct = context.RequestAborted;
+        if (!await file.Writer.WaitAsync(WriterWait, ct).ConfigureAwait(false))
+        {
+            await TextAsync(context, StatusCodes.Status409Conflict, "The upload is still in progress.").ConfigureAwait(false);
+            return;
+        }
+
+        using var release = new WriterRelease(file.Writer);
         long received = ReceivedLength(file);
         if (from != received || to >= total)
         {
@@ -498,7 +523,6 @@ public sealed partial class FileTransferContentServer : IAsyncDisposable
             return;
         }
 
-        CancellationToken ct = context.RequestAborted;
         long length;
         await using (var stream = new FileStream(_store.ContentPath(file.Id), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 0, FileOptions.Asynchronous))
         {
@@ -708,6 +732,11 @@ public sealed partial class FileTransferContentServer : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private readonly struct WriterRelease(SemaphoreSlim writer) : IDisposable
+    {
+        public void Dispose() => writer.Release();
     }
 
     private static partial class Log

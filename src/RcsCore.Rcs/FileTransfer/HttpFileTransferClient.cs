@@ -342,24 +342,32 @@ public sealed class HttpFileTransferClient
     private Uri InfoUri(string tid, string what) =>
         new(_contentServer, "?tid=" + Uri.EscapeDataString(tid) + "&" + what);
 
-    // Sends with the last challenge's credentials; on 401 answers the new challenge once (RFC 7616 §3.4).
+    // Sends with the last challenge's credentials; on 401 answers the server's challenges in its order of preference,
+    // moving to the next algorithm when one is refused (a subscriber with a stored MD5 H(A1) cannot use SHA-256).
     private async Task<HttpResponseMessage> SendAuthenticatedAsync(Func<HttpRequestMessage> create, CancellationToken ct)
     {
+        var tried = new List<SipDigestAlgorithm>(3);
         for (int round = 0; ; round++)
         {
             using HttpRequestMessage request = create();
-            if (_challenge is { } challenge)
+            SipDigestChallenge? used = _challenge;
+            if (used is not null)
             {
-                Authorize(request, challenge);
+                Authorize(request, used);
             }
 
             HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-            if (response.StatusCode != HttpStatusCode.Unauthorized || round == 1)
+            if (response.StatusCode != HttpStatusCode.Unauthorized || round == 4)
             {
                 return response;
             }
 
-            SipDigestChallenge? next = PickChallenge(response);
+            if (used is not null && !tried.Contains(used.Algorithm))
+            {
+                tried.Add(used.Algorithm);
+            }
+
+            SipDigestChallenge? next = PickChallenge(response, tried);
             if (next is null)
             {
                 return response;
@@ -380,7 +388,7 @@ public sealed class HttpFileTransferClient
         }
     }
 
-    private static SipDigestChallenge? PickChallenge(HttpResponseMessage response)
+    private static SipDigestChallenge? PickChallenge(HttpResponseMessage response, List<SipDigestAlgorithm> tried)
     {
         // RFC 7616 §3.7: the server lists its preferred algorithm first; use the first one we can answer.
         foreach (AuthenticationHeaderValue value in response.Headers.WwwAuthenticate)
@@ -391,8 +399,9 @@ public sealed class HttpFileTransferClient
                 continue;
             }
 
+            // A stale nonce (RFC 7616 §3.3) may be retried with the same algorithm.
             if (challenge.Algorithm is SipDigestAlgorithm.Md5 or SipDigestAlgorithm.Sha256 or SipDigestAlgorithm.Sha512T256
-                && (challenge.Qop & SipDigestQop.Auth) != 0)
+                && (challenge.Qop & SipDigestQop.Auth) != 0 && (challenge.Stale || !tried.Contains(challenge.Algorithm)))
             {
                 return challenge;
             }
