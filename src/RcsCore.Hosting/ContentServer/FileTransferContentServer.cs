@@ -86,7 +86,7 @@ public sealed partial class FileTransferContentServer : IAsyncDisposable
         }
 
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddSingleton(_loggerFactory);
+        builder.Services.AddSingleton<ILoggerFactory>(new KestrelLoggerFactory(_loggerFactory));
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
@@ -97,7 +97,16 @@ public sealed partial class FileTransferContentServer : IAsyncDisposable
         });
         WebApplication app = builder.Build();
         app.Run(HandleAsync);
-        await app.StartAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         _app = app;
         string address = app.Urls.First();
         _baseUri = new Uri(address.EndsWith('/') ? address : address + "/");
@@ -755,5 +764,38 @@ public sealed partial class FileTransferContentServer : IAsyncDisposable
 
         [LoggerMessage(EventId = 6104, Level = LogLevel.Debug, Message = "FT content server refused {Method} {Path} with {Status}: {Reason}")]
         public static partial void Refused(ILogger logger, string method, string path, int status, string reason);
+    }
+}
+
+/// <summary>Passes the host's loggers to ASP.NET Core with its per-request Information logs raised to Warning.</summary>
+internal sealed class KestrelLoggerFactory(ILoggerFactory inner) : ILoggerFactory
+{
+    public ILogger CreateLogger(string categoryName)
+    {
+        ILogger logger = inner.CreateLogger(categoryName);
+        return categoryName.StartsWith("Microsoft.", StringComparison.Ordinal) ? new WarningLogger(logger) : logger;
+    }
+
+    public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
+
+    public void Dispose()
+    {
+        // The host owns the inner factory.
+    }
+
+    private sealed class WarningLogger(ILogger inner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => inner.BeginScope(state);
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning && inner.IsEnabled(logLevel);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                inner.Log(logLevel, eventId, state, exception, formatter);
+            }
+        }
     }
 }
