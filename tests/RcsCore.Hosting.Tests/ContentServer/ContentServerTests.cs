@@ -335,6 +335,89 @@ public class ContentServerTests
         Assert.Equal("a.txt", doc.File.FileName);
     }
 
+    [Fact]
+    public async Task ResumePutChecksRangeAndOwner()
+    {
+        const long Size = 1_500_000;
+        await using var fx = await ContentServerFixture.StartAsync();
+        await Assert.ThrowsAsync<HttpFileTransferException>(() =>
+            fx.Client(maxResumeAttempts: 0).UploadAsync(new GeneratedStream(Size, failAt: 400_000), "f", "application/octet-stream", transactionId: "t-put", ct: Ct));
+        FileResumeInfo? resume = null;
+        for (int i = 0; i < 100 && resume is null; i++)
+        {
+            resume = await fx.Client().GetUploadInfoAsync("t-put", Ct);
+            await Task.Delay(resume is null ? 20 : 0, Ct);
+        }
+
+        Assert.NotNull(resume);
+        long received = resume!.ReceivedLength;
+
+        HttpRequestMessage Put(long from, bool withRange = true)
+        {
+            var body = new ByteArrayContent(new byte[Size - from]);
+            if (withRange)
+            {
+                body.Headers.ContentRange = new ContentRangeHeaderValue(from, Size - 1, Size);
+            }
+
+            return new HttpRequestMessage(HttpMethod.Put, resume.Url) { Content = body };
+        }
+
+        using (HttpResponseMessage noRange = await fx.SendAuthorizedAsync(() => Put(received, withRange: false)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, noRange.StatusCode);
+        }
+
+        using (HttpResponseMessage wrongStart = await fx.SendAuthorizedAsync(() => Put(received + 1)))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, wrongStart.StatusCode);
+            Assert.Contains(received.ToString(System.Globalization.CultureInfo.InvariantCulture), await wrongStart.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+
+        // Another subscriber cannot write into alice's upload.
+        var bob = await Assert.ThrowsAsync<HttpFileTransferException>(() => fx.Client("bob@example.test", "bob-secret").ResumeUploadAsync("t-put", new GeneratedStream(Size), ct: Ct));
+        Assert.Equal(HttpStatusCode.NotFound, bob.StatusCode);
+
+        // The rejected PUTs changed nothing: the resume still completes to the right bytes.
+        FileInfoDocument info = await fx.Client().ResumeUploadAsync("t-put", new GeneratedStream(Size), ct: Ct);
+        using var sink = new HashingStream();
+        await fx.Client().DownloadAsync(info.File, sink, ct: Ct);
+        Assert.Equal(GeneratedStream.HashOf(Size), sink.Hash());
+    }
+
+    [Fact]
+    public async Task StaleNonceIsRechallengedAndReplayRefused()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        await using var fx = await ContentServerFixture.StartAsync(o => new ContentServerOptions
+        {
+            ListenEndPoint = o.ListenEndPoint,
+            DataDirectory = o.DataDirectory,
+            Realm = o.Realm,
+            NonceLifetime = TimeSpan.FromMinutes(5),
+            CleanupInterval = TimeSpan.FromDays(1),
+            TimeProvider = time,
+        });
+        HttpFileTransferClient client = fx.Client();
+        await client.UploadAsync(new MemoryStream(new byte[10]), "a", "text/plain", ct: Ct);
+        // RFC 7616 §3.3: the cached nonce goes stale; the server answers stale=true and the client retries by itself.
+        time.Advance(TimeSpan.FromMinutes(6));
+        FileInfoDocument info = await client.UploadAsync(new MemoryStream(new byte[20]), "b", "text/plain", ct: Ct);
+        Assert.Equal(20, info.File.Size);
+
+        // RFC 7616 §3.4: the same Authorization (same nonce and nc) sent twice is a replay.
+        using HttpResponseMessage challenge = await fx.Http.PostAsync(fx.Server.BaseUri, new ByteArrayContent([]), Ct);
+        SipDigestChallenge.TryParse("Digest " + challenge.Headers.WwwAuthenticate.First().Parameter, out SipDigestChallenge? parsed);
+        new SipDigestClient().TryCreateCredentials(parsed!, "alice@example.test", ContentServerFixture.AlicePassword, "POST", "/", default, out SipDigestCredentials? credentials);
+        for (int i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, fx.Server.BaseUri) { Content = new ByteArrayContent([]) };
+            request.Headers.TryAddWithoutValidation("Authorization", credentials!.ToString());
+            using HttpResponseMessage response = await fx.Http.SendAsync(request, Ct);
+            Assert.Equal(i == 0 ? HttpStatusCode.NoContent : HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+    }
+
     private sealed class SyncProgress(List<long> reports) : IProgress<long>
     {
         public void Report(long value)
