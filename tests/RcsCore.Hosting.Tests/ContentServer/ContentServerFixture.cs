@@ -96,6 +96,19 @@ internal sealed class ContentServerFixture : IAsyncDisposable
         }
     }
 
+    /// <summary>True once the server has written part of an upload's content to disk.</summary>
+    public bool HasPartialContent() =>
+        System.IO.Directory.EnumerateFiles(Server.FilesDirectory, "*.bin").Any(f => new FileInfo(f).Length > 0);
+
+    /// <summary>Blocks (bounded: 10 s) until <paramref name="condition"/> holds.</summary>
+    public static void WaitUntil(Func<bool>? condition)
+    {
+        for (int i = 0; condition is not null && i < 1000 && !condition(); i++)
+        {
+            Thread.Sleep(10);
+        }
+    }
+
     public static byte[] Sha256(Stream stream)
     {
         stream.Position = 0;
@@ -106,8 +119,10 @@ internal sealed class ContentServerFixture : IAsyncDisposable
 /// <summary>
 /// A seekable read-only stream of <c>length</c> deterministic pseudo-random bytes generated on the fly (nothing held
 /// in memory); optionally throws an IOException once when a read passes <c>failAt</c>, like a connection that breaks.
+/// <c>beforeFailure</c> holds the failure back until it is true (e.g. until the server has written some bytes), so
+/// that a test of resume does not depend on how far the server had read when the connection was reset.
 /// </summary>
-internal sealed class GeneratedStream(long length, long failAt = -1) : Stream
+internal sealed class GeneratedStream(long length, long failAt = -1, Func<bool>? beforeFailure = null) : Stream
 {
     private long _position;
     private bool _failed;
@@ -156,6 +171,7 @@ internal sealed class GeneratedStream(long length, long failAt = -1) : Stream
         if (failAt >= 0 && !_failed && _position >= failAt)
         {
             _failed = true;
+            ContentServerFixture.WaitUntil(beforeFailure);
             throw new IOException("simulated broken connection");
         }
 

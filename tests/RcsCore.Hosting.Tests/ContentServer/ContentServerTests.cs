@@ -93,7 +93,7 @@ public class ContentServerTests
         const long Size = 3_000_000;
         await using var fx = await ContentServerFixture.StartAsync();
         const string Tid = "tid-resume-1";
-        var broken = new GeneratedStream(Size, failAt: 1_000_000);
+        var broken = new GeneratedStream(Size, failAt: 1_000_000, fx.HasPartialContent);
         var error = await Assert.ThrowsAsync<HttpFileTransferException>(() =>
             fx.Client(maxResumeAttempts: 0).UploadAsync(broken, "clip.mp4", "video/mp4", transactionId: Tid, ct: Ct));
         Assert.Equal(Tid, error.TransactionId);
@@ -114,7 +114,7 @@ public class ContentServerTests
 
         Assert.NotNull(resume);
         Assert.Equal(0, resume!.Start);
-        Assert.InRange(resume.ReceivedLength, 0, Size - 1);
+        Assert.InRange(resume.ReceivedLength, 1, Size - 1);
         Assert.Equal(resume.ReceivedLength, new FileInfo(Directory.EnumerateFiles(fx.Server.FilesDirectory, "*.bin").Single()).Length);
         // Only the uploader sees its upload.
         Assert.Null(await fx.Client("bob@example.test", "bob-secret").GetUploadInfoAsync(Tid, Ct));
@@ -140,8 +140,34 @@ public class ContentServerTests
     {
         const long Size = 2_000_000;
         await using var fx = await ContentServerFixture.StartAsync();
-        var broken = new GeneratedStream(Size, failAt: 700_000);
+        var broken = new GeneratedStream(Size, failAt: 700_000, fx.HasPartialContent);
         FileInfoDocument info = await fx.Client().UploadAsync(broken, "doc.pdf", "application/pdf", ct: Ct);
+        using var sink = new HashingStream();
+        await fx.Client().DownloadAsync(info.File, sink, ct: Ct);
+        Assert.Equal(GeneratedStream.HashOf(Size), sink.Hash());
+    }
+
+    [Fact]
+    public async Task CancelledUploadIsResumedWithTheSameTid()
+    {
+        const long Size = 8_000_000;
+        await using var fx = await ContentServerFixture.StartAsync();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var progress = new CancelAfter(cancel, 2_000_000, fx.HasPartialContent);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            fx.Client().UploadAsync(new GeneratedStream(Size), "v.mp4", "video/mp4", progress: progress, transactionId: "t-cancel", ct: cancel.Token));
+
+        FileResumeInfo? resume = null;
+        for (int i = 0; i < 100 && resume is null; i++)
+        {
+            resume = await fx.Client().GetUploadInfoAsync("t-cancel", Ct);
+            await Task.Delay(resume is null ? 20 : 0, Ct);
+        }
+
+        Assert.NotNull(resume);
+        Assert.InRange(resume!.ReceivedLength, 1, Size - 1);
+        FileInfoDocument info = await fx.Client().ResumeUploadAsync("t-cancel", new GeneratedStream(Size), ct: Ct);
+        Assert.Equal(Size, info.File.Size);
         using var sink = new HashingStream();
         await fx.Client().DownloadAsync(info.File, sink, ct: Ct);
         Assert.Equal(GeneratedStream.HashOf(Size), sink.Hash());
@@ -341,7 +367,7 @@ public class ContentServerTests
         const long Size = 1_500_000;
         await using var fx = await ContentServerFixture.StartAsync();
         await Assert.ThrowsAsync<HttpFileTransferException>(() =>
-            fx.Client(maxResumeAttempts: 0).UploadAsync(new GeneratedStream(Size, failAt: 400_000), "f", "application/octet-stream", transactionId: "t-put", ct: Ct));
+            fx.Client(maxResumeAttempts: 0).UploadAsync(new GeneratedStream(Size, failAt: 400_000, fx.HasPartialContent), "f", "application/octet-stream", transactionId: "t-put", ct: Ct));
         FileResumeInfo? resume = null;
         for (int i = 0; i < 100 && resume is null; i++)
         {
@@ -415,6 +441,18 @@ public class ContentServerTests
             request.Headers.TryAddWithoutValidation("Authorization", credentials!.ToString());
             using HttpResponseMessage response = await fx.Http.SendAsync(request, Ct);
             Assert.Equal(i == 0 ? HttpStatusCode.NoContent : HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+    }
+
+    private sealed class CancelAfter(CancellationTokenSource cancel, long bytes, Func<bool> ready) : IProgress<long>
+    {
+        public void Report(long value)
+        {
+            if (value >= bytes && !cancel.IsCancellationRequested)
+            {
+                ContentServerFixture.WaitUntil(ready);
+                cancel.Cancel();
+            }
         }
     }
 
