@@ -27,6 +27,15 @@ public static class CpmServices
     /// <summary>The GSMA RCS file transfer over HTTP IARI (GSMA RCC.07).</summary>
     public const string FileTransferHttpIari = "urn:urn-7:3gpp-application.ims.iari.rcs.fthttp";
 
+    /// <summary>
+    /// The content type of the file transfer over HTTP file-info document a sender puts in a chat or standalone
+    /// message after the upload (GSMA RCC.07 FT via HTTP): <c>application/vnd.gsma.rcs-ft-http+xml</c>.
+    /// </summary>
+    public const string FileTransferHttpContentType = "application/vnd.gsma.rcs-ft-http+xml";
+
+    /// <summary>The XML namespace of the file-info and file-resume-info documents (GSMA RCC.07 FT via HTTP).</summary>
+    public const string FileTransferHttpXmlNamespace = "urn:gsma:params:xml:ns:rcs:rcs:fthttp";
+
     /// <summary>The <c>+g.3gpp.icsi-ref</c> feature tag name (3GPP TS 24.229 §7.9.2).</summary>
     public const string IcsiTag = "+g.3gpp.icsi-ref";
 

@@ -80,7 +80,27 @@ internal static class RcsXml
         Raw(output, sb.ToString());
     }
 
-    private static void AppendEscaped(StringBuilder sb, string text)
+    /// <summary>
+    /// Appends <c> name="value"</c> with XML escaping; TAB, LF and CR become character references so that attribute
+    /// value normalisation (XML 1.0 §3.3.3) gives them back.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value holds a character XML 1.0 does not allow (§2.2).</exception>
+    public static StringBuilder Attribute(StringBuilder sb, string name, string value)
+    {
+        sb.Append(' ').Append(name).Append("=\"");
+        AppendEscaped(sb, value, attribute: true);
+        return sb.Append('"');
+    }
+
+    /// <summary>Appends element text with XML escaping.</summary>
+    /// <exception cref="ArgumentException">The text holds a character XML 1.0 does not allow (§2.2).</exception>
+    public static StringBuilder Text(StringBuilder sb, string text)
+    {
+        AppendEscaped(sb, text);
+        return sb;
+    }
+
+    private static void AppendEscaped(StringBuilder sb, string text, bool attribute = false)
     {
         for (int i = 0; i < text.Length; i++)
         {
@@ -98,6 +118,15 @@ internal static class RcsXml
                     break;
                 case '\r':
                     sb.Append("&#xD;");
+                    break;
+                case '"' when attribute:
+                    sb.Append("&quot;");
+                    break;
+                case '\t' when attribute:
+                    sb.Append("&#x9;");
+                    break;
+                case '\n' when attribute:
+                    sb.Append("&#xA;");
                     break;
                 case '\t':
                 case '\n':

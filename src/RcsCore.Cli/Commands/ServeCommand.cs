@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RcsCore.Hosting;
+using RcsCore.Hosting.ContentServer;
 using RcsCore.Msrp.Relay;
 using RcsCore.Rcs.MessageCentre;
 using RcsCore.Sip.Transport;
@@ -16,7 +17,7 @@ namespace RcsCore.Cli.Commands;
 /// <c>--data DIR</c> subscribers (<c>rcs user add</c>), registrations and the message centre's stored messages live in
 /// DIR/rcscore.db.
 /// </summary>
-internal static class ServeCommand
+internal static partial class ServeCommand
 {
     public static Command Create()
     {
@@ -30,6 +31,7 @@ internal static class ServeCommand
         var expiry = new Option<TimeSpan?>("--message-expiry") { Description = "Message centre: how long a stored message waits for its recipient (default 7.00:00:00)." };
         var capture = new Option<string?>("--capture") { Description = "Record every SIP message sent and received to this pcapng file (Wireshark/tshark open it)." };
         var msrpRelay = new Option<string?>("--msrp-relay") { Description = "The message centre's MSRP relay (RFC 4976) address:port; AUTH with the subscribers' Digest passwords. Default with --data: the first listener's address, port 2855; 'off' runs none." };
+        var contentServer = new Option<string?>("--content-server") { Description = "Run the file transfer over HTTP content server (GSMA RCC.07) on this address:port (default 127.0.0.1:8080, needs --data; uploads authenticate with the subscribers' Digest passwords); 'off' disables it." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Information };
         var cmd = new Command("serve", "Run the RcsCore SIP server until Ctrl+C / SIGTERM.");
         cmd.Options.Add(listen);
@@ -42,6 +44,7 @@ internal static class ServeCommand
         cmd.Options.Add(expiry);
         cmd.Options.Add(capture);
         cmd.Options.Add(msrpRelay);
+        cmd.Options.Add(contentServer);
         cmd.Options.Add(logLevel);
         cmd.SetAction(async (result, ct) =>
         {
@@ -51,6 +54,16 @@ internal static class ServeCommand
                 options = BuildOptions(result.GetValue(listen), result.GetValue(route), result.GetValue(domain), result.GetValue(data), result.GetValue(dns), result.GetValue(digest),
                     new MessageCentreOptions { NotifyDirectDelivery = result.GetValue(notifyDirect), MessageExpiry = result.GetValue(expiry) ?? TimeSpan.FromDays(7) }, result.GetValue(capture),
                     result.GetValue(msrpRelay));
+            }
+            catch (FormatException e)
+            {
+                await Console.Error.WriteLineAsync("rcs serve: " + e.Message).ConfigureAwait(false);
+                return 2;
+            }
+            ContentServerSetting contentServerSetting;
+            try
+            {
+                contentServerSetting = ParseContentServer(result.GetValue(contentServer), result.GetValue(domain));
             }
             catch (FormatException e)
             {
@@ -68,12 +81,20 @@ internal static class ServeCommand
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton(sp => new SipServer(sp.GetRequiredService<SipServerOptions>(), sp.GetRequiredService<ILoggerFactory>()));
             builder.Services.AddHostedService<SipServerService>();
+            builder.Services.AddSingleton(contentServerSetting);
+            // Registered after the SIP server: hosted services start in order, and it needs the server's subscribers.
+            builder.Services.AddHostedService<ContentServerService>();
             using var host = builder.Build();
             try
             {
                 await host.RunAsync(ct).ConfigureAwait(false);
             }
             catch (System.Net.Sockets.SocketException e)
+            {
+                await Console.Error.WriteLineAsync("rcs serve: cannot listen: " + e.Message).ConfigureAwait(false);
+                return 1;
+            }
+            catch (IOException e)
             {
                 await Console.Error.WriteLineAsync("rcs serve: cannot listen: " + e.Message).ConfigureAwait(false);
                 return 1;
@@ -184,6 +205,80 @@ internal static class ServeCommand
             throw new FormatException($"--listen '{text}': '{text[(colon + 1)..]}' is not address:port");
         }
         return new SipEndPoint(protocol, ep);
+    }
+
+    /// <summary>The content server's endpoint (null: off) and whether it was asked for explicitly.</summary>
+    internal sealed record ContentServerSetting(IPEndPoint? EndPoint, bool Explicit, string Realm);
+
+    internal static ContentServerSetting ParseContentServer(string? value, string[]? domains)
+    {
+        // The Digest realm is the first domain, as for the MSRP relay, so stored H(A1)s of rcs user add match.
+        string realm = domains is { Length: > 0 } ? domains[0] : "localhost";
+        if (value is null)
+        {
+            return new ContentServerSetting(ContentServerOptions.DefaultListenEndPoint, false, realm);
+        }
+        if (value.Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            return new ContentServerSetting(null, true, realm);
+        }
+        return IPEndPoint.TryParse(value, out var endPoint) && value.Contains(':', StringComparison.Ordinal)
+            ? new ContentServerSetting(endPoint, true, realm)
+            : throw new FormatException($"--content-server: '{value}' is not address:port or off");
+    }
+
+    /// <summary>
+    /// Runs the FT over HTTP content server next to the SIP server, over its data directory and subscribers. Without
+    /// --data there is nobody to authenticate, so it stays off. When the default port is taken it logs and stays off;
+    /// an explicit --content-server that cannot listen stops rcs serve.
+    /// </summary>
+    private sealed partial class ContentServerService(SipServer server, SipServerOptions options, ContentServerSetting setting, ILoggerFactory loggerFactory)
+        : IHostedService, IAsyncDisposable
+    {
+        private readonly ILogger _logger = loggerFactory.CreateLogger("RcsCore.Cli.Serve");
+        private FileTransferContentServer? _contentServer;
+
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (setting.EndPoint is not { } endPoint)
+            {
+                return;
+            }
+            if (options.DataDirectory is not { } data || server.Subscribers is not { } subscribers)
+            {
+                LogNeedsData(_logger);
+                return;
+            }
+            var contentServer = new FileTransferContentServer(
+                new ContentServerOptions { ListenEndPoint = endPoint, DataDirectory = data, Realm = setting.Realm }, subscribers, loggerFactory);
+            try
+            {
+                await contentServer.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e) when (!setting.Explicit)
+            {
+                await contentServer.DisposeAsync().ConfigureAwait(false);
+                LogCannotListen(_logger, endPoint, e.Message);
+                return;
+            }
+            _contentServer = contentServer;
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            if (_contentServer is { } contentServer)
+            {
+                await contentServer.StopAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public ValueTask DisposeAsync() => _contentServer?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+        [LoggerMessage(EventId = 6120, Level = LogLevel.Information, Message = "FT content server off: it needs --data (subscribers and storage)")]
+        private static partial void LogNeedsData(ILogger logger);
+
+        [LoggerMessage(EventId = 6121, Level = LogLevel.Warning, Message = "FT content server off: cannot listen on {EndPoint}: {Reason}")]
+        private static partial void LogCannotListen(ILogger logger, IPEndPoint endPoint, string reason);
     }
 
     private sealed class SipServerService(SipServer server) : IHostedService, IAsyncDisposable
