@@ -27,6 +27,12 @@ public static class CpmServices
     /// <summary>The GSMA RCS file transfer over HTTP IARI (GSMA RCC.07).</summary>
     public const string FileTransferHttpIari = "urn:urn-7:3gpp-application.ims.iari.rcs.fthttp";
 
+    /// <summary>The IARI of file transfer over MSRP (GSMA RCC.07 §2.4.4).</summary>
+    public const string FileTransferMsrpIari = "urn:urn-7:3gpp-application.ims.iari.rcse.ft";
+
+    /// <summary>The IARI of file transfer thumbnails (GSMA RCC.07 §2.4.4).</summary>
+    public const string FileTransferThumbnailIari = "urn:urn-7:3gpp-application.ims.iari.rcs.ftthumb";
+
     /// <summary>
     /// The content type of the file transfer over HTTP file-info document a sender puts in a chat or standalone
     /// message after the upload (GSMA RCC.07 FT via HTTP): <c>application/vnd.gsma.rcs-ft-http+xml</c>.
@@ -73,11 +79,12 @@ public static class CpmServices
 
     /// <summary>The media feature tags a CPM client registers with (see <see cref="ImsFeatureTags"/>).</summary>
     /// <param name="fileTransferOverHttp">Also advertise file transfer over HTTP.</param>
-    /// <returns>The tags: the session, pager and large message ICSIs, and the FT HTTP IARI when asked.</returns>
+    /// <returns>The tags: the session, pager and large message ICSIs, the FT (MSRP) and thumbnail IARIs, and the FT HTTP IARI when asked.</returns>
     public static ImsFeatureTags ClientFeatureTags(bool fileTransferOverHttp = true) => new()
     {
         Icsi = [SessionIcsi, MessageIcsi, LargeMessageIcsi],
-        Iari = fileTransferOverHttp ? [FileTransferHttpIari] : [],
+        // GSMA RCC.07 §2.4.4: file transfer over MSRP (with thumbnails), and over HTTP when a content server is provisioned.
+        Iari = fileTransferOverHttp ? [FileTransferMsrpIari, FileTransferThumbnailIari, FileTransferHttpIari] : [FileTransferMsrpIari, FileTransferThumbnailIari],
     };
 
     /// <summary>True when a P-Asserted-Service / P-Preferred-Service value names this ICSI (ASCII case-insensitive, trimmed).</summary>

@@ -31,7 +31,9 @@ public class RcsHeadersTests
         Assert.Equal("+g.3gpp.icsi-ref", parameters[0].Key);
         Assert.Equal([CpmServices.SessionIcsi, CpmServices.MessageIcsi, CpmServices.LargeMessageIcsi], ImsFeatureTags.DecodeList(parameters[0].Value!));
         Assert.Equal("+g.3gpp.iari-ref", parameters[1].Key);
-        Assert.Empty(CpmServices.ClientFeatureTags(fileTransferOverHttp: false).Iari);
+        // GSMA RCC.07 §2.4.4: file transfer over MSRP with thumbnails always; over HTTP when a content server is provisioned.
+        Assert.Equal([CpmServices.FileTransferMsrpIari, CpmServices.FileTransferThumbnailIari, CpmServices.FileTransferHttpIari], ImsFeatureTags.DecodeList(parameters[1].Value!));
+        Assert.Equal([CpmServices.FileTransferMsrpIari, CpmServices.FileTransferThumbnailIari], CpmServices.ClientFeatureTags(fileTransferOverHttp: false).Iari);
     }
 
     [Theory]

@@ -86,7 +86,7 @@ public sealed partial class RcsClient
     /// <param name="progress">Receives the bytes sent so far, counted from the start of the file.</param>
     /// <param name="ct">Cancelling aborts the transfer (MSRP <c>#</c>, BYE): outcome <see cref="RcsFileTransferOutcome.Cancelled"/>.</param>
     /// <returns>How the transfer ended: completed, declined (603), cancelled by either side, or failed.</returns>
-    /// <exception cref="NotSupportedException"><see cref="RcsFileTransferMethod.Http"/>: not available yet.</exception>
+    /// <exception cref="NotSupportedException"><see cref="RcsFileTransferMethod.Http"/> without <see cref="RcsClientOptions.FileTransferHttpServer"/>.</exception>
     public Task<RcsFileTransferResult> SendFileAsync(SipUri peer, Stream content, RcsFileInfo file, RcsFileTransferOptions? options = null,
         IProgress<RcsFileTransferProgress>? progress = null, CancellationToken ct = default)
     {
@@ -103,12 +103,28 @@ public sealed partial class RcsClient
             throw new ArgumentException("Resuming needs a seekable stream of known size and an offset within it.", nameof(options));
         }
         _ = Msrp; // started
-        // The one place a second method plugs in: Auto picks MSRP until HTTP exists (then by the peer's capabilities).
-        return options.Method switch
+        if (options.Method == RcsFileTransferMethod.Http && _options.FileTransferHttpServer is null)
         {
-            RcsFileTransferMethod.Http => throw new NotSupportedException("File transfer over HTTP is not available yet."),
-            _ => SendFileOverMsrpAsync(peer.ToAddressOfRecord(), content, file, options, progress, ct),
-        };
+            throw new NotSupportedException("File transfer over HTTP needs a content server: set RcsClientOptions.FileTransferHttpServer.");
+        }
+        if (options.Method == RcsFileTransferMethod.Http && options.ResumeFrom > 0)
+        {
+            throw new ArgumentException("Over HTTP the upload resumes by itself (RCC.07 upload resume); ResumeFrom is for MSRP.", nameof(options));
+        }
+        return SendFileByMethodAsync(peer, content, file, options, progress, ct);
+    }
+
+    private async Task<RcsFileTransferResult> SendFileByMethodAsync(SipUri peer, Stream content, RcsFileInfo file, RcsFileTransferOptions options,
+        IProgress<RcsFileTransferProgress>? progress, CancellationToken ct)
+    {
+        var method = options.Method;
+        if (method == RcsFileTransferMethod.Auto)
+        {
+            method = options.ResumeFrom > 0 ? RcsFileTransferMethod.Msrp : await ChooseFileTransferMethodAsync(peer, ct).ConfigureAwait(false);
+        }
+        return method == RcsFileTransferMethod.Http
+            ? await SendFileOverHttpAsync(peer.ToAddressOfRecord(), content, file, progress, ct).ConfigureAwait(false)
+            : await SendFileOverMsrpAsync(peer.ToAddressOfRecord(), content, file, options, progress, ct).ConfigureAwait(false);
     }
 
     private async Task<RcsFileTransferResult> SendFileOverMsrpAsync(string peer, Stream content, RcsFileInfo file, RcsFileTransferOptions options,

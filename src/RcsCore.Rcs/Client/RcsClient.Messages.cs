@@ -169,8 +169,21 @@ public sealed partial class RcsClient
         {
             Request = request,
         };
-        Deliver(message, mode == RcsMessageMode.Chat ? chat : null);
-        chat?.OnMessage();
+        if (cpim.ContentType is { } type && ImdnCpimExtensions.MediaTypeIs(type, CpmServices.FileTransferHttpContentType))
+        {
+            // GSMA RCC.07 FT via HTTP: the message announces a file on the content server.
+            message.Chat = mode == RcsMessageMode.Chat ? chat : null;
+            chat?.OnMessage();
+            if (!OnFileInfoMessage(message, sender))
+            {
+                return;
+            }
+        }
+        else
+        {
+            Deliver(message, mode == RcsMessageMode.Chat ? chat : null);
+            chat?.OnMessage();
+        }
         if (request is not null && request.Requests(ImdnNotificationType.Delivery, ImdnStatus.Delivered))
         {
             // RFC 5438 §7.2.1.1: the recipient's user agent answers positive-delivery once the message is delivered to it.

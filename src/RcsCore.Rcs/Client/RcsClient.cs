@@ -84,7 +84,7 @@ public sealed partial class RcsClient : IAsyncDisposable
             Credentials = options.Credentials,
             Expires = options.RegistrationExpires,
             // GSMA RCC.07 §2.4.4: the Contact advertises the CPM session, pager and large-message ICSIs.
-            FeatureTags = CpmServices.ClientFeatureTags(fileTransferOverHttp: false),
+            FeatureTags = CpmServices.ClientFeatureTags(fileTransferOverHttp: options.FileTransferHttpServer is not null),
             SubscribeToRegEvent = options.SubscribeToRegEvent,
         }, options.TimeProvider, _loggerFactory.CreateLogger<ImsRegistrationClient>());
         _ua.Handle("INVITE", OnInviteAsync);
@@ -341,6 +341,7 @@ public sealed partial class RcsClient : IAsyncDisposable
         _capabilities?.Dispose();
         _ua.Dispose();
         await _transport.DisposeAsync().ConfigureAwait(false);
+        _http?.Dispose();
         if (_relay is not null)
         {
             await _relay.DisposeAsync().ConfigureAwait(false);

@@ -27,5 +27,20 @@ public sealed partial class RcsClient
 
         [LoggerMessage(EventId = 5436, Level = LogLevel.Information, Message = "{Identity}: received {FileName} from {Peer} ({Bytes} bytes)")]
         public static partial void FileReceived(ILogger logger, string identity, string peer, string fileName, long bytes);
+
+        [LoggerMessage(EventId = 5440, Level = LogLevel.Information, Message = "{Identity}: sent the file-info of {FileName} ({Bytes} bytes) to {Peer}: {Status}")]
+        public static partial void FileInfoSent(ILogger logger, string identity, string peer, string fileName, long bytes, int status);
+
+        [LoggerMessage(EventId = 5441, Level = LogLevel.Warning, Message = "{Identity}: malformed file-info from {Peer}: {Error}")]
+        public static partial void BadFileInfo(ILogger logger, string identity, string peer, string error);
+
+        [LoggerMessage(EventId = 5442, Level = LogLevel.Information, Message = "{Identity}: thumbnail from {Peer} not fetched")]
+        public static partial void ThumbnailFailed(ILogger logger, string identity, string peer, Exception exception);
+
+        [LoggerMessage(EventId = 5443, Level = LogLevel.Information, Message = "{Identity}: download of {FileName} from {Peer} resumes at {Offset}")]
+        public static partial void DownloadResumed(ILogger logger, string identity, string peer, string fileName, long offset);
+
+        [LoggerMessage(EventId = 5444, Level = LogLevel.Information, Message = "{Identity}: downloaded {FileName} from {Peer} ({Bytes} bytes)")]
+        public static partial void FileDownloaded(ILogger logger, string identity, string peer, string fileName, long bytes);
     }
 }

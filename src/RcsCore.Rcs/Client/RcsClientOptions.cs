@@ -36,6 +36,14 @@ public sealed class RcsClientOptions
     /// </summary>
     public RcsCore.Parsing.Msrp.MsrpUri? MsrpRelay { get; init; }
 
+    /// <summary>
+    /// The file transfer over HTTP content server (GSMA RCC.07 ftHTTPCSURI), e.g. <c>http://127.0.0.1:8080/</c>;
+    /// null: files go over MSRP only. When set, the client registers the FT-over-HTTP feature tag, uploads there with
+    /// Digest (the registration's user name and password) and <see cref="RcsFileTransferMethod.Auto"/> prefers HTTP.
+    /// Needs password credentials.
+    /// </summary>
+    public Uri? FileTransferHttpServer { get; init; }
+
     /// <summary>The local address the SIP transport and the MSRP endpoint bind to (port 0 each). Default 127.0.0.1.</summary>
     public IPAddress LocalAddress { get; init; } = IPAddress.Loopback;
 
@@ -98,6 +106,10 @@ public sealed class RcsClientOptions
         if (MsrpRelay is not null && Credentials?.Password is null)
         {
             throw new ArgumentException("MsrpRelay needs password credentials: the relay's AUTH is HTTP Digest (RFC 4976 §5.1).", nameof(MsrpRelay));
+        }
+        if (FileTransferHttpServer is not null && (Credentials?.Password is null || !FileTransferHttpServer.IsAbsoluteUri))
+        {
+            throw new ArgumentException("FileTransferHttpServer must be an absolute URI and needs password credentials (the content server's Digest, RCC.07).", nameof(FileTransferHttpServer));
         }
         ArgumentNullException.ThrowIfNull(LocalAddress);
         ArgumentNullException.ThrowIfNull(TimeProvider);

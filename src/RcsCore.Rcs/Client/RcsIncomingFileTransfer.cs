@@ -25,23 +25,36 @@ public sealed class RcsIncomingFileTransfer
         File = file;
     }
 
+    /// <summary>A file announced by a file-info document in a message (GSMA RCC.07 FT over HTTP): downloaded on accept.</summary>
+    internal RcsIncomingFileTransfer(RcsClient client, RcsMessage message, FileInfoDocument document, string peer, RcsFileInfo file)
+    {
+        _client = client;
+        Request = null!;
+        Offer = null!;
+        FileInfoMessage = message;
+        HttpFile = document;
+        Peer = peer;
+        File = file;
+        Method = RcsFileTransferMethod.Http;
+    }
+
     /// <summary>The sender's address of record.</summary>
     public string Peer { get; }
 
     /// <summary>The offered file: name, type, size, SHA-1, disposition, date.</summary>
-    public RcsFileInfo File { get; }
+    public RcsFileInfo File { get; private set; }
 
     /// <summary>The a=file-transfer-id (RFC 5547 §8.1).</summary>
-    public string TransferId => Offer.TransferId ?? string.Empty;
+    public string TransferId => HttpFile is null ? Offer.TransferId ?? string.Empty : FileInfoMessage!.MessageId;
 
-    /// <summary>The method the file comes by.</summary>
+    /// <summary>The method the file comes by: MSRP (an INVITE, RFC 5547) or HTTP (a file-info document in a message, GSMA RCC.07).</summary>
     public RcsFileTransferMethod Method { get; } = RcsFileTransferMethod.Msrp;
 
     /// <summary>
     /// The 0-based offset the sender starts from: non-zero when it resumes an interrupted transfer (RFC 5547 §9
     /// a=file-range). The destination given to <see cref="AcceptAsync"/> must then hold the first bytes already.
     /// </summary>
-    public long StartOffset => Offer.StartOffset;
+    public long StartOffset => HttpFile is null ? Offer.StartOffset : 0;
 
     /// <summary>The path the client saved an automatically accepted file to, or null.</summary>
     public string? SavedPath { get; internal set; }
@@ -54,6 +67,12 @@ public sealed class RcsIncomingFileTransfer
 
     internal SipIncomingRequest Request { get; }
 
+    /// <summary>The message that carried the file-info document (HTTP), for its display notification.</summary>
+    internal RcsMessage? FileInfoMessage { get; }
+
+    /// <summary>The file-info document (HTTP), or null for MSRP.</summary>
+    internal FileInfoDocument? HttpFile { get; }
+
     internal MsrpFileTransferDescription Offer { get; }
 
     internal Task Decided => _decided.Task;
@@ -62,7 +81,10 @@ public sealed class RcsIncomingFileTransfer
     /// Accepts: 200 with the recvonly answer (RFC 5547 §8.2.2), then the file streams into
     /// <paramref name="destination"/> with its SHA-1 checked against the offer at the end. For a resumed transfer
     /// (<see cref="StartOffset"/> &gt; 0) the destination must be readable and seekable and hold the first bytes: they
-    /// are hashed and writing continues at the offset.
+    /// are hashed and writing continues at the offset. Over HTTP the file is downloaded from the content server into
+    /// <paramref name="destination"/>: a seekable destination that already holds part of the file resumes at its end
+    /// (HTTP Range, RFC 9110 §14), and a broken connection is retried from where it stopped; the display notification
+    /// (RFC 5438) goes to the sender once the file is complete.
     /// </summary>
     /// <param name="destination">Where the file goes; not disposed.</param>
     /// <param name="progress">Receives the bytes of the file received so far.</param>
@@ -79,7 +101,9 @@ public sealed class RcsIncomingFileTransfer
         Claim();
         try
         {
-            var result = await _client.ReceiveFileAsync(this, destination, progress, ct).ConfigureAwait(false);
+            var result = HttpFile is null
+                ? await _client.ReceiveFileAsync(this, destination, progress, ct).ConfigureAwait(false)
+                : await _client.DownloadFileAsync(this, destination, progress, ct).ConfigureAwait(false);
             _completion.TrySetResult(result);
             return result;
         }
@@ -102,7 +126,11 @@ public sealed class RcsIncomingFileTransfer
         Claim();
         try
         {
-            await Request.RejectAsync(603, "Decline", ct).ConfigureAwait(false);
+            if (HttpFile is null)
+            {
+                await Request.RejectAsync(603, "Decline", ct).ConfigureAwait(false);
+            }
+            // Over HTTP there is nothing to refuse: the file is simply not downloaded (and expires on the server).
         }
         finally
         {
@@ -123,6 +151,13 @@ public sealed class RcsIncomingFileTransfer
 
     internal void Finish(RcsFileTransferOutcome outcome, int status, string? reason) =>
         _completion.TrySetResult(new RcsFileTransferResult(TransferId, Method, outcome, StartOffset, File.Size, status, reason));
+
+    /// <summary>Adds the thumbnail fetched from the content server (HTTP) before the transfer is offered.</summary>
+    internal RcsIncomingFileTransfer WithThumbnail(byte[] thumbnail)
+    {
+        File = File with { Thumbnail = thumbnail };
+        return this;
+    }
 
     /// <summary>The 200 went out: the INVITE handler may return while the file streams.</summary>
     internal void SignalDecided() => _decided.TrySetResult();

@@ -30,9 +30,19 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
 
     private readonly List<RcsClient> _clients = [];
 
-    private RcsTestNetwork(SipServer server) => Server = server;
+    private RcsTestNetwork(SipServer server, RcsCore.Hosting.ContentServer.FileTransferContentServer? contentServer, string? contentDirectory)
+    {
+        Server = server;
+        ContentServer = contentServer;
+        _contentDirectory = contentDirectory;
+    }
+
+    private readonly string? _contentDirectory;
 
     public SipServer Server { get; }
+
+    /// <summary>The FT over HTTP content server (RCC.07), when started; clients then use it.</summary>
+    public RcsCore.Hosting.ContentServer.FileTransferContentServer? ContentServer { get; }
 
     public SipEndPoint ServerEndPoint => Server.LocalEndPoints[0];
 
@@ -41,7 +51,8 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
     public static string Aor(string user) => $"sip:{user}@{Domain}";
 
     /// <summary>Starts the message centre; with <paramref name="msrpRelay"/> it runs its MSRP relay and every client uses it.</summary>
-    public static async Task<RcsTestNetwork> StartAsync(MessageCentreOptions? centre = null, bool msrpRelay = false)
+    /// <summary>With <paramref name="contentServer"/> a content server (on a free port, files under a temporary directory) runs too.</summary>
+    public static async Task<RcsTestNetwork> StartAsync(MessageCentreOptions? centre = null, bool msrpRelay = false, bool contentServer = false, TimeSpan? fileValidity = null)
     {
         var subscribers = new InMemorySubscriberStore();
         foreach (var user in (string[])["alice", "bob", "carol"])
@@ -58,12 +69,26 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
             MsrpRelay = msrpRelay ? new RcsCore.Msrp.Relay.MsrpRelayOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), Realm = Domain } : null,
         }, s_logs);
         await server.StartAsync();
-        return new RcsTestNetwork(server);
+        if (!contentServer)
+        {
+            return new RcsTestNetwork(server, null, null);
+        }
+        string directory = Path.Combine(Path.GetTempPath(), "rcscore-ft-" + Guid.NewGuid().ToString("N"));
+        var content = new RcsCore.Hosting.ContentServer.FileTransferContentServer(new RcsCore.Hosting.ContentServer.ContentServerOptions
+        {
+            DataDirectory = directory,
+            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Realm = Domain,
+            Validity = fileValidity ?? TimeSpan.FromDays(1),
+            CleanupInterval = TimeSpan.FromMilliseconds(200),
+        }, subscribers, s_logs);
+        await content.StartAsync();
+        return new RcsTestNetwork(server, content, directory);
     }
 
     /// <summary>A client for <paramref name="user"/>, registered unless <paramref name="start"/> is false.</summary>
     public async Task<RcsClient> ClientAsync(string user, bool start = true, bool autoAccept = false, TimeSpan? idleTimeout = null, IsComposingOptions? composing = null,
-        long fileAutoAcceptMaxBytes = 0, string? fileDownloadDirectory = null)
+        long fileAutoAcceptMaxBytes = 0, string? fileDownloadDirectory = null, bool httpFileTransfer = true)
     {
         var client = new RcsClient(new RcsClientOptions
         {
@@ -78,6 +103,7 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
             MsrpRelay = Server.MsrpRelay?.Uri,
             FileAutoAcceptMaxBytes = fileAutoAcceptMaxBytes,
             FileDownloadDirectory = fileDownloadDirectory,
+            FileTransferHttpServer = httpFileTransfer ? ContentServer?.BaseUri : null,
         }, s_logs);
         _clients.Add(client);
         if (start)
@@ -94,6 +120,17 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
             await client.DisposeAsync();
         }
         await Server.DisposeAsync();
+        if (ContentServer is not null)
+        {
+            await ContentServer.DisposeAsync();
+            try
+            {
+                Directory.Delete(_contentDirectory!, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 }
 
