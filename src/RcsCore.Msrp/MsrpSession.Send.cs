@@ -21,7 +21,7 @@ public sealed partial class MsrpSession
     {
         ArgumentNullException.ThrowIfNull(options);
         long total = options.TotalSize ?? options.StartOffset + content.Length;
-        return SendCoreAsync(new MemorySource(content, ChunkSizeOf(options)), contentType, options, total, ct);
+        return SendCoreAsync(new MemorySource(content), contentType, options, total, ct);
     }
 
     /// <summary>
@@ -37,7 +37,9 @@ public sealed partial class MsrpSession
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(options);
         long total = options.TotalSize ?? (content.CanSeek ? options.StartOffset + content.Length - content.Position : -1);
-        return SendCoreAsync(new BufferedSource((m, c) => content.ReadAsync(m, c), ChunkSizeOf(options)), contentType, options, total, ct);
+        // The stream is read through a pipe of pooled 64 KiB blocks; each chunk is copied from there into the output.
+        var reader = PipeReader.Create(content, new StreamPipeReaderOptions(MsrpMemoryPool.Instance, MsrpMemoryPool.BlockSize, MsrpMemoryPool.BlockSize / 4, leaveOpen: true));
+        return SendCoreAsync(new ReaderSource(reader, owned: true), contentType, options, total, ct);
     }
 
     /// <summary>Sends what a pipe yields until it completes; the total size is unknown unless given in <paramref name="options"/>.</summary>
@@ -45,20 +47,10 @@ public sealed partial class MsrpSession
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(options);
-        return SendCoreAsync(new BufferedSource((m, c) => ReadPipeAsync(content, m, c), ChunkSizeOf(options)), contentType, options, options.TotalSize ?? -1, ct);
+        return SendCoreAsync(new ReaderSource(content, owned: false), contentType, options, options.TotalSize ?? -1, ct);
     }
 
     private int ChunkSizeOf(MsrpSendOptions options) => options.ChunkSize is int size and > 0 ? size : _options.ChunkSize;
-
-    private static async ValueTask<int> ReadPipeAsync(PipeReader reader, Memory<byte> destination, CancellationToken ct)
-    {
-        var result = await reader.ReadAsync(ct).ConfigureAwait(false);
-        var buffer = result.Buffer;
-        int n = (int)Math.Min(buffer.Length, destination.Length);
-        buffer.Slice(0, n).CopyTo(destination.Span);
-        reader.AdvanceTo(buffer.GetPosition(n));
-        return n == 0 && !result.IsCompleted ? await ReadPipeAsync(reader, destination, ct).ConfigureAwait(false) : n;
-    }
 
     private async ValueTask<MsrpSendResult> SendCoreAsync(ChunkSource source, string contentType, MsrpSendOptions options, long total, CancellationToken ct)
     {
@@ -75,55 +67,52 @@ public sealed partial class MsrpSession
         var message = new OutgoingMessage(messageId);
         _outgoing[messageId] = message;
         long offset = options.StartOffset;
+        int chunkSize = ChunkSizeOf(options);
         bool started = false;
-        // Chunks handed to the send loop but not yet in the output pipe, with the offset each one reaches. Keeping
-        // several in flight means the sender does not wait for a thread hop per chunk; the source's buffers bound it.
-        var pending = new Queue<(Task Written, long Offset)>(source.MaxInFlight + 1);
         try
         {
             try
             {
                 while (true)
                 {
-                    var (data, last) = await source.NextAsync(ct).ConfigureAwait(false);
+                    // Wait for the chunk's data before taking the output, so a slow source never holds up other writers.
+                    var (length, last) = await source.PrepareAsync(chunkSize, ct).ConfigureAwait(false);
                     if (message.IsFailed)
                     {
                         break;
                     }
                     // RFC 4975 §7.1: the end-line must not occur in the body; pick another transaction id if it does.
                     string tid = MsrpWire.NewId();
-                    while (MsrpWire.Collides(data.Span, tid))
+                    while (source.Contains(MsrpWire.EndLinePrefix(tid), length))
                     {
                         tid = MsrpWire.NewId();
                     }
-                    var head = BuildSendHead(tid, messageId, MsrpByteRange.ForChunk(offset, data.Length, total), contentType, reports, body: true);
-                    var tail = MsrpWire.EndLineBytes(tid, last ? MsrpContinuation.Complete : MsrpContinuation.More, afterBody: true);
                     Track(connection, tid, message, reports.FailureReport);
-                    started = true;
-                    offset += data.Length;
-                    pending.Enqueue((connection.WriteAsync(head, data, tail), offset));
-                    // RFC 4975 §7.1.1 ordering holds: the connection's data queue is FIFO, so chunks leave in order.
-                    while (pending.Count > (last ? 0 : source.MaxInFlight))
+                    var output = await connection.BeginWriteAsync(ct).ConfigureAwait(false);
+                    try
                     {
-                        var (written, reached) = pending.Dequeue();
-                        await written.ConfigureAwait(false);
-                        options.Progress?.Report(reached);
+                        // Head, body and end-line go straight into the output pipe's memory: one copy of the body.
+                        WriteSendHead(output, tid, messageId, MsrpByteRange.ForChunk(offset, length, total), contentType, reports, body: true);
+                        source.CopyTo(output, length);
+                        MsrpWire.EndLine(output, tid, last ? MsrpContinuation.Complete : MsrpContinuation.More, afterBody: true);
                     }
+                    catch (Exception ex) when (ex is InvalidOperationException or IOException)
+                    {
+                        connection.AbandonWrite(ex);
+                        throw new IOException("The MSRP connection failed while writing a chunk: " + ex.Message, ex);
+                    }
+                    started = true;
+                    await connection.EndWriteAsync().ConfigureAwait(false);
+                    offset += length;
+                    options.Progress?.Report(offset);
                     if (last)
                     {
                         break;
                     }
                 }
-                while (pending.Count > 0)
-                {
-                    var (written, reached) = pending.Dequeue();
-                    await written.ConfigureAwait(false);
-                    options.Progress?.Report(reached);
-                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                await DrainAsync(pending).ConfigureAwait(false);
                 if (started && !connection.IsClosed)
                 {
                     // RFC 4975 §7.1: '#' tells the receiver the message is aborted; it needs no body.
@@ -131,7 +120,7 @@ public sealed partial class MsrpSession
                     var head = BuildSendHead(tid, messageId, MsrpByteRange.ForChunk(offset, 0, total), null, reports, body: false);
                     var tail = MsrpWire.EndLineBytes(tid, MsrpContinuation.Aborted, afterBody: false);
                     Track(connection, tid, message, MsrpReportMode.Partial);
-                    await connection.WriteAsync(head, default, tail).ConfigureAwait(false);
+                    await connection.WriteFrameAsync(head, tail, CancellationToken.None).ConfigureAwait(false);
                 }
                 throw;
             }
@@ -164,17 +153,7 @@ public sealed partial class MsrpSession
         }
         finally
         {
-            // The source's buffers go back to the pool when this method returns: no write may still read them.
-            await DrainAsync(pending).ConfigureAwait(false);
             _outgoing.TryRemove(messageId, out _);
-        }
-    }
-
-    private static async ValueTask DrainAsync(Queue<(Task Written, long Offset)> pending)
-    {
-        while (pending.TryDequeue(out var item))
-        {
-            await item.Written.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -196,8 +175,14 @@ public sealed partial class MsrpSession
     private byte[] BuildSendHead(string tid, string messageId, MsrpByteRange range, string? contentType, MsrpReportPolicy reports, bool body)
     {
         var w = new ArrayBufferWriter<byte>(256 + _toPath!.Length + FromPath.Length);
+        WriteSendHead(w, tid, messageId, range, contentType, reports, body);
+        return w.WrittenSpan.ToArray();
+    }
+
+    private void WriteSendHead(IBufferWriter<byte> w, string tid, string messageId, MsrpByteRange range, string? contentType, MsrpReportPolicy reports, bool body)
+    {
         MsrpWire.RequestLine(w, tid, "SEND");
-        MsrpWire.Header(w, "To-Path"u8, _toPath);
+        MsrpWire.Header(w, "To-Path"u8, _toPath!);
         MsrpWire.Header(w, "From-Path"u8, FromPath);
         MsrpWire.Header(w, "Message-ID"u8, messageId);
         if (reports.SuccessReport)
@@ -222,7 +207,6 @@ public sealed partial class MsrpSession
             MsrpWire.Header(w, "Content-Type"u8, contentType!);
             MsrpWire.Bytes(w, "\r\n"u8);
         }
-        return w.WrittenSpan.ToArray();
     }
 
     /// <summary>RFC 4975 §5.4, §7.1: the active side binds the connection with an empty SEND and waits for its 200.</summary>
@@ -246,93 +230,106 @@ public sealed partial class MsrpSession
         }
     }
 
+    /// <summary>Where a message's body comes from, one chunk at a time.</summary>
     private abstract class ChunkSource : IDisposable
     {
-        public abstract ValueTask<(ReadOnlyMemory<byte> Data, bool Last)> NextAsync(CancellationToken ct);
+        /// <summary>Waits until the next chunk (at most <paramref name="chunkSize"/> bytes) is available; says whether it is the last.</summary>
+        public abstract ValueTask<(int Length, bool Last)> PrepareAsync(int chunkSize, CancellationToken ct);
 
-        /// <summary>Chunks returned earlier that may still be queued for writing when <see cref="NextAsync"/> is called.</summary>
-        public virtual int MaxInFlight => InFlightChunks;
+        /// <summary>True when the first <paramref name="length"/> bytes of the prepared chunk contain <paramref name="pattern"/>.</summary>
+        public abstract bool Contains(ReadOnlySpan<byte> pattern, int length);
+
+        /// <summary>Copies the prepared chunk into <paramref name="output"/> and consumes it.</summary>
+        public abstract void CopyTo(IBufferWriter<byte> output, int length);
 
         public virtual void Dispose()
         {
         }
     }
 
-    private sealed class MemorySource(ReadOnlyMemory<byte> content, int chunkSize) : ChunkSource
+    private sealed class MemorySource(ReadOnlyMemory<byte> content) : ChunkSource
     {
         private ReadOnlyMemory<byte> _rest = content;
 
-        public override ValueTask<(ReadOnlyMemory<byte> Data, bool Last)> NextAsync(CancellationToken ct)
+        public override ValueTask<(int Length, bool Last)> PrepareAsync(int chunkSize, CancellationToken ct)
         {
             ct.ThrowIfCancellationRequested();
             int n = Math.Min(chunkSize, _rest.Length);
-            var data = _rest[..n];
-            _rest = _rest[n..];
-            return ValueTask.FromResult((data, _rest.IsEmpty));
+            return ValueTask.FromResult((n, n == _rest.Length));
+        }
+
+        public override bool Contains(ReadOnlySpan<byte> pattern, int length) => _rest.Span[..length].IndexOf(pattern) >= 0;
+
+        public override void CopyTo(IBufferWriter<byte> output, int length)
+        {
+            output.Write(_rest.Span[..length]);
+            _rest = _rest[length..];
         }
     }
 
-    /// <summary>Chunks a sender may have queued on the connection before it waits for the oldest one.</summary>
-    private const int InFlightChunks = 4;
-
     /// <summary>
-    /// Reads a stream into a ring of pooled chunk buffers: <see cref="InFlightChunks"/> being written, one returned
-    /// and one read ahead to learn whether it is the last. Chunk k lives in buffer k mod ring size, so a buffer is
-    /// refilled only after the sender awaited the write of the chunk it held.
+    /// A pipe source (a stream is read through one): a chunk is taken from the reader's buffer when it holds more
+    /// than a chunk (so it is not the last) or the pipe completed, and copied straight into the output.
     /// </summary>
-    private sealed class BufferedSource : ChunkSource
+    private sealed class ReaderSource(PipeReader reader, bool owned) : ChunkSource
     {
-        private readonly Func<Memory<byte>, CancellationToken, ValueTask<int>> _read;
-        private readonly int _chunkSize;
-        private readonly byte[]?[] _ring = new byte[InFlightChunks + 2][];
-        private int _index = -1; // buffer of the chunk returned last
-        private int _nextLength = -1;
+        private ReadOnlySequence<byte> _buffer;
+        private bool _holding;
 
-        public BufferedSource(Func<Memory<byte>, CancellationToken, ValueTask<int>> read, int chunkSize)
+        public override async ValueTask<(int Length, bool Last)> PrepareAsync(int chunkSize, CancellationToken ct)
         {
-            _read = read;
-            _chunkSize = chunkSize;
-        }
-
-        public override async ValueTask<(ReadOnlyMemory<byte> Data, bool Last)> NextAsync(CancellationToken ct)
-        {
-            if (_nextLength < 0)
+            while (true)
             {
-                _nextLength = await FillAsync(Buffer(0), ct).ConfigureAwait(false);
-            }
-            _index = (_index + 1) % _ring.Length;
-            var current = Buffer(_index);
-            int length = _nextLength;
-            _nextLength = length < _chunkSize ? 0 : await FillAsync(Buffer((_index + 1) % _ring.Length), ct).ConfigureAwait(false);
-            return (current.AsMemory(0, length), _nextLength == 0);
-        }
-
-        private byte[] Buffer(int i) => _ring[i] ??= ArrayPool<byte>.Shared.Rent(_chunkSize);
-
-        private async ValueTask<int> FillAsync(byte[] buffer, CancellationToken ct)
-        {
-            int filled = 0;
-            while (filled < _chunkSize)
-            {
-                int n = await _read(buffer.AsMemory(filled, _chunkSize - filled), ct).ConfigureAwait(false);
-                if (n == 0)
+                // One byte more than a chunk tells whether this chunk is the last (RFC 4975 §7.1 '$' vs '+').
+                var result = await reader.ReadAtLeastAsync(chunkSize + 1, ct).ConfigureAwait(false);
+                _buffer = result.Buffer;
+                _holding = true;
+                if (_buffer.Length > chunkSize)
                 {
-                    break;
+                    return (chunkSize, false);
                 }
-                filled += n;
+                if (result.IsCompleted)
+                {
+                    return ((int)_buffer.Length, true);
+                }
+                // Cancelled read without data: look again.
+                reader.AdvanceTo(_buffer.Start, _buffer.End);
+                _holding = false;
             }
-            return filled;
+        }
+
+        public override bool Contains(ReadOnlySpan<byte> pattern, int length)
+        {
+            var data = _buffer.Slice(0, length);
+            if (data.IsSingleSegment)
+            {
+                return data.FirstSpan.IndexOf(pattern) >= 0;
+            }
+            var scan = new SequenceReader<byte>(data);
+            return scan.TryReadTo(out ReadOnlySequence<byte> _, pattern, advancePastDelimiter: false);
+        }
+
+        public override void CopyTo(IBufferWriter<byte> output, int length)
+        {
+            var data = _buffer.Slice(0, length);
+            foreach (var segment in data)
+            {
+                output.Write(segment.Span);
+            }
+            reader.AdvanceTo(data.End);
+            _holding = false;
         }
 
         public override void Dispose()
         {
-            for (int i = 0; i < _ring.Length; i++)
+            if (_holding)
             {
-                if (_ring[i] is { } buffer)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    _ring[i] = null;
-                }
+                reader.AdvanceTo(_buffer.Start);
+                _holding = false;
+            }
+            if (owned)
+            {
+                reader.Complete();
             }
             base.Dispose();
         }
