@@ -51,6 +51,9 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
 
     public bool IsSecure => _transport.IsSecure;
 
+    /// <summary>The certificate the peer presented in the TLS handshake, or null.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate? RemoteCertificate => (_transport as SocketConnection)?.RemoteCertificate;
+
     /// <summary>Completes when both loops have stopped.</summary>
     public Task Closed => _closed.Task;
 

@@ -87,6 +87,46 @@ public sealed class MsrpSessionTests
         Assert.False(a.IsBound);
     }
 
+    [Fact]
+    public async Task Tls_passive_side_refuses_a_client_certificate_that_does_not_match_the_fingerprint()
+    {
+        await using var ea = TestNet.Endpoint(tls: true);
+        await using var eb = TestNet.Endpoint(tls: true);
+        var a = ea.CreateSession();
+        var b = eb.CreateSession();
+        var ct = TestNet.Bounded();
+        // RFC 4975 §14.4 / RFC 8122 §5: b (passive) expects a certificate that a does not have.
+        var wrong = a.LocalDescription with { Fingerprint = "sha-256 " + string.Join(':', Enumerable.Repeat("AB", 32)) };
+        await b.StartAsync(wrong, active: false, ct);
+        var refused = await Assert.ThrowsAsync<MsrpException>(async () => await a.StartAsync(b.LocalDescription, active: true, ct));
+        Assert.Equal(MsrpStatus.Forbidden, refused.StatusCode);
+        Assert.False(b.IsBound);
+
+        // The same pair with the real fingerprint binds: a presents its certificate and b checks it.
+        var a2 = ea.CreateSession();
+        var b2 = eb.CreateSession();
+        await b2.StartAsync(a2.LocalDescription, active: false, ct);
+        await a2.StartAsync(b2.LocalDescription, active: true, ct);
+        await b2.WhenBound.WaitAsync(ct);
+        Assert.True((await a2.SendAsync("checked"u8.ToArray(), "text/plain", ct: ct)).IsSuccess);
+        Assert.Equal("checked", Encoding.UTF8.GetString(await (await b2.ReceiveAsync(ct)).ReadAllBytesAsync(ct: ct)));
+    }
+
+    [Fact]
+    public async Task Tls_passive_side_refuses_a_client_without_certificate_when_the_sdp_has_a_fingerprint()
+    {
+        // a's endpoint has no certificate of its own, so it presents none; b's SDP view of a claims one.
+        await using var ea = MsrpEndpoint.Start(new MsrpEndpointOptions());
+        await using var eb = TestNet.Endpoint(tls: true);
+        var a = ea.CreateSession();
+        var b = eb.CreateSession();
+        var ct = TestNet.Bounded();
+        await b.StartAsync(a.LocalDescription with { Fingerprint = MsrpFingerprint.Compute(TestNet.SelfSigned()) }, active: false, ct);
+        var refused = await Assert.ThrowsAsync<MsrpException>(async () => await a.StartAsync(b.LocalDescription, active: true, ct));
+        Assert.Equal(MsrpStatus.Forbidden, refused.StatusCode);
+        Assert.False(b.IsBound);
+    }
+
     [Theory]
     [InlineData(false, true)]
     [InlineData(true, false)]
