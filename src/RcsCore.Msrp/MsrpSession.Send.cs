@@ -37,9 +37,10 @@ public sealed partial class MsrpSession
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(options);
         long total = options.TotalSize ?? (content.CanSeek ? options.StartOffset + content.Length - content.Position : -1);
-        // The stream is read through a pipe of pooled 64 KiB blocks; each chunk is copied from there into the output.
-        var reader = PipeReader.Create(content, new StreamPipeReaderOptions(MsrpMemoryPool.Instance, MsrpMemoryPool.BlockSize, MsrpMemoryPool.BlockSize / 4, leaveOpen: true));
-        return SendCoreAsync(new ReaderSource(reader, owned: true), contentType, options, total, ct);
+        // A seekable stream is read straight into the output pipe (its length fixes each chunk's Byte-Range before
+        // the read); any other stream through a pipe of pooled 64 KiB blocks, copied from there into the output.
+        ChunkSource source = content.CanSeek ? new StreamSource(content, content.Length - content.Position) : new ReaderSource(StreamReader(content), owned: true);
+        return SendCoreAsync(source, contentType, options, total, ct);
     }
 
     /// <summary>Sends what a pipe yields until it completes; the total size is unknown unless given in <paramref name="options"/>.</summary>
@@ -49,6 +50,9 @@ public sealed partial class MsrpSession
         ArgumentNullException.ThrowIfNull(options);
         return SendCoreAsync(new ReaderSource(content, owned: false), contentType, options, options.TotalSize ?? -1, ct);
     }
+
+    private static PipeReader StreamReader(Stream content) =>
+        PipeReader.Create(content, new StreamPipeReaderOptions(MsrpMemoryPool.Instance, MsrpMemoryPool.BlockSize, MsrpMemoryPool.BlockSize / 4, leaveOpen: true));
 
     private int ChunkSizeOf(MsrpSendOptions options) => options.ChunkSize is int size and > 0 ? size : _options.ChunkSize;
 
@@ -83,29 +87,46 @@ public sealed partial class MsrpSession
                     }
                     // RFC 4975 §7.1: the end-line must not occur in the body; pick another transaction id if it does.
                     string tid = MsrpWire.NewId();
-                    while (source.Contains(MsrpWire.EndLinePrefix(tid), length))
+                    var endLinePrefix = MsrpWire.EndLinePrefix(tid);
+                    while (source.Contains(endLinePrefix, length))
                     {
                         tid = MsrpWire.NewId();
+                        endLinePrefix = MsrpWire.EndLinePrefix(tid);
                     }
                     Track(connection, tid, message, reports.FailureReport);
                     var output = await connection.BeginWriteAsync(ct).ConfigureAwait(false);
+                    int written;
+                    ChunkEnd end;
                     try
                     {
                         // Head, body and end-line go straight into the output pipe's memory: one copy of the body.
                         WriteSendHead(output, tid, messageId, MsrpByteRange.ForChunk(offset, length, total), contentType, reports, body: true);
-                        source.CopyTo(output, length);
-                        MsrpWire.EndLine(output, tid, last ? MsrpContinuation.Complete : MsrpContinuation.More, afterBody: true);
+                        (written, end) = await source.CopyToAsync(output, length, endLinePrefix).ConfigureAwait(false);
+                        // RFC 4975 §7.1: an interrupted chunk ends with '+' (the receiver counts the bytes it got, not
+                        // the Byte-Range end); a source that ended before its announced length aborts the message ('#').
+                        var flag = end switch
+                        {
+                            ChunkEnd.Truncated => MsrpContinuation.Aborted,
+                            ChunkEnd.Interrupted => MsrpContinuation.More,
+                            _ => last ? MsrpContinuation.Complete : MsrpContinuation.More,
+                        };
+                        MsrpWire.EndLine(output, tid, flag, afterBody: true);
                     }
-                    catch (Exception ex) when (ex is InvalidOperationException or IOException)
+                    catch (Exception ex) when (ex is InvalidOperationException or IOException or NotSupportedException)
                     {
                         connection.AbandonWrite(ex);
                         throw new IOException("The MSRP connection failed while writing a chunk: " + ex.Message, ex);
                     }
                     started = true;
                     await connection.EndWriteAsync().ConfigureAwait(false);
-                    offset += length;
+                    offset += written;
                     options.Progress?.Report(offset);
-                    if (last)
+                    if (end == ChunkEnd.Truncated)
+                    {
+                        message.Fail(MsrpStatus.BadRequest, "the content stream ended before its length");
+                        break;
+                    }
+                    if (last && end == ChunkEnd.Full)
                     {
                         break;
                     }
@@ -230,17 +251,31 @@ public sealed partial class MsrpSession
         }
     }
 
+    /// <summary>How a chunk's body ended.</summary>
+    private enum ChunkEnd : byte
+    {
+        /// <summary>All the announced bytes were written.</summary>
+        Full,
+        /// <summary>Stopped early (the end-line was about to occur in the body); the rest follows in the next chunk.</summary>
+        Interrupted,
+        /// <summary>The source ended before its announced length.</summary>
+        Truncated,
+    }
+
     /// <summary>Where a message's body comes from, one chunk at a time.</summary>
     private abstract class ChunkSource : IDisposable
     {
         /// <summary>Waits until the next chunk (at most <paramref name="chunkSize"/> bytes) is available; says whether it is the last.</summary>
         public abstract ValueTask<(int Length, bool Last)> PrepareAsync(int chunkSize, CancellationToken ct);
 
-        /// <summary>True when the first <paramref name="length"/> bytes of the prepared chunk contain <paramref name="pattern"/>.</summary>
+        /// <summary>True when the first <paramref name="length"/> bytes of the prepared chunk are known to contain <paramref name="pattern"/>.</summary>
         public abstract bool Contains(ReadOnlySpan<byte> pattern, int length);
 
-        /// <summary>Copies the prepared chunk into <paramref name="output"/> and consumes it.</summary>
-        public abstract void CopyTo(IBufferWriter<byte> output, int length);
+        /// <summary>
+        /// Writes the prepared chunk into <paramref name="output"/> (the caller holds the output) and consumes it.
+        /// A source that cannot check the body in advance stops before bytes that contain <paramref name="endLinePrefix"/>.
+        /// </summary>
+        public abstract ValueTask<(int Written, ChunkEnd End)> CopyToAsync(PipeWriter output, int length, byte[] endLinePrefix);
 
         public virtual void Dispose()
         {
@@ -260,16 +295,17 @@ public sealed partial class MsrpSession
 
         public override bool Contains(ReadOnlySpan<byte> pattern, int length) => _rest.Span[..length].IndexOf(pattern) >= 0;
 
-        public override void CopyTo(IBufferWriter<byte> output, int length)
+        public override ValueTask<(int Written, ChunkEnd End)> CopyToAsync(PipeWriter output, int length, byte[] endLinePrefix)
         {
             output.Write(_rest.Span[..length]);
             _rest = _rest[length..];
+            return ValueTask.FromResult((length, ChunkEnd.Full));
         }
     }
 
     /// <summary>
-    /// A pipe source (a stream is read through one): a chunk is taken from the reader's buffer when it holds more
-    /// than a chunk (so it is not the last) or the pipe completed, and copied straight into the output.
+    /// A pipe source (non-seekable streams are read through one): a chunk is taken from the reader's buffer once it
+    /// holds more than a chunk (so it is not the last) or the pipe completed, and copied straight into the output.
     /// </summary>
     private sealed class ReaderSource(PipeReader reader, bool owned) : ChunkSource
     {
@@ -292,7 +328,7 @@ public sealed partial class MsrpSession
                 {
                     return ((int)_buffer.Length, true);
                 }
-                // Cancelled read without data: look again.
+                // Cancelled read without enough data: look again.
                 reader.AdvanceTo(_buffer.Start, _buffer.End);
                 _holding = false;
             }
@@ -305,11 +341,33 @@ public sealed partial class MsrpSession
             {
                 return data.FirstSpan.IndexOf(pattern) >= 0;
             }
-            var scan = new SequenceReader<byte>(data);
-            return scan.TryReadTo(out ReadOnlySequence<byte> _, pattern, advancePastDelimiter: false);
+            // Per segment, then across each boundary (the last pattern-1 bytes of one and the first of the next).
+            Span<byte> window = stackalloc byte[2 * BoundaryWindow];
+            int keep = pattern.Length - 1;
+            int tail = 0;
+            foreach (var memory in data)
+            {
+                var span = memory.Span;
+                if (span.IndexOf(pattern) >= 0)
+                {
+                    return true;
+                }
+                if (tail > 0)
+                {
+                    int m = Math.Min(keep, span.Length);
+                    span[..m].CopyTo(window[tail..]);
+                    if (window[..(tail + m)].IndexOf(pattern) >= 0)
+                    {
+                        return true;
+                    }
+                }
+                tail = Math.Min(keep, span.Length);
+                span[^tail..].CopyTo(window);
+            }
+            return false;
         }
 
-        public override void CopyTo(IBufferWriter<byte> output, int length)
+        public override ValueTask<(int Written, ChunkEnd End)> CopyToAsync(PipeWriter output, int length, byte[] endLinePrefix)
         {
             var data = _buffer.Slice(0, length);
             foreach (var segment in data)
@@ -318,6 +376,7 @@ public sealed partial class MsrpSession
             }
             reader.AdvanceTo(data.End);
             _holding = false;
+            return ValueTask.FromResult((length, ChunkEnd.Full));
         }
 
         public override void Dispose()
@@ -330,6 +389,156 @@ public sealed partial class MsrpSession
             if (owned)
             {
                 reader.Complete();
+            }
+            base.Dispose();
+        }
+    }
+
+    /// <summary>Room for the end-line prefix (<c>-------</c> and a transaction id) when a scan spans two pieces.</summary>
+    private const int BoundaryWindow = 7 + MsrpLimits.TransactionIdCapacity;
+
+    /// <summary>
+    /// A seekable stream read straight into the output pipe's memory (one copy of the body): its remaining length
+    /// fixes each chunk's length, so the head goes first and the body is read behind it. The end-line check runs on
+    /// each piece as it lands (RFC 4975 §7.1); a piece that would contain it is held back and the chunk is
+    /// interrupted before it. A read that does not complete at once is finished, and the rest of the message then
+    /// goes through a <see cref="ReaderSource"/>, so a slow stream does not hold the output while others wait.
+    /// </summary>
+    private sealed class StreamSource(Stream stream, long length) : ChunkSource
+    {
+        /// <summary>Smallest piece of pipe memory to read into (a smaller rest of a block is left unused).</summary>
+        private const int MinPiece = 4096;
+        private readonly byte[] _tail = new byte[BoundaryWindow];
+        private long _remaining = length;
+        private int _tailLength;
+        private byte[]? _carry;
+        private int _carryStart;
+        private int _carryLength;
+        private bool _readsAsync;
+        private ReaderSource? _reader;
+
+        public override ValueTask<(int Length, bool Last)> PrepareAsync(int chunkSize, CancellationToken ct)
+        {
+            if (_readsAsync && _carryLength == 0)
+            {
+                _reader ??= new ReaderSource(StreamReader(stream), owned: true);
+            }
+            if (_reader is not null)
+            {
+                return _reader.PrepareAsync(chunkSize, ct);
+            }
+            ct.ThrowIfCancellationRequested();
+            long left = _carryLength + _remaining;
+            int n = (int)Math.Min(chunkSize, left);
+            return ValueTask.FromResult((n, n == left));
+        }
+
+        public override bool Contains(ReadOnlySpan<byte> pattern, int length) => _reader is not null
+            ? _reader.Contains(pattern, length)
+            : _carry is not null && _carry.AsSpan(_carryStart, Math.Min(_carryLength, length)).IndexOf(pattern) >= 0;
+
+        public override async ValueTask<(int Written, ChunkEnd End)> CopyToAsync(PipeWriter output, int length, byte[] endLinePrefix)
+        {
+            if (_reader is not null)
+            {
+                return await _reader.CopyToAsync(output, length, endLinePrefix).ConfigureAwait(false);
+            }
+            _tailLength = 0;
+            int written = 0;
+            if (_carry is not null)
+            {
+                int c = Math.Min(_carryLength, length);
+                var carried = _carry.AsSpan(_carryStart, c);
+                output.Write(carried);
+                Remember(carried, endLinePrefix.Length - 1);
+                written = c;
+                _carryStart += c;
+                _carryLength -= c;
+                if (_carryLength == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(_carry);
+                    _carry = null;
+                }
+            }
+            while (written < length)
+            {
+                var memory = output.GetMemory(MinPiece);
+                memory = memory[..Math.Min(memory.Length, length - written)];
+                var read = stream.ReadAsync(memory);
+                int n;
+                if (read.IsCompletedSuccessfully)
+                {
+                    n = read.Result;
+                }
+                else
+                {
+                    // Finish this chunk; the next ones are read outside the output (see the type's remarks).
+                    _readsAsync = true;
+                    n = await read.ConfigureAwait(false);
+                }
+                if (n == 0)
+                {
+                    return (written, ChunkEnd.Truncated);
+                }
+                var piece = memory.Span[..n];
+                _remaining -= n;
+                if (Collides(piece, endLinePrefix))
+                {
+                    // RFC 4975 §7.1: the end-line must not occur in the body. Interrupt the chunk before this piece;
+                    // it starts the next chunk, which gets a new transaction id.
+                    _carry = ArrayPool<byte>.Shared.Rent(n);
+                    piece.CopyTo(_carry);
+                    _carryStart = 0;
+                    _carryLength = n;
+                    return (written, ChunkEnd.Interrupted);
+                }
+                Remember(piece, endLinePrefix.Length - 1);
+                output.Advance(n);
+                written += n;
+            }
+            return (written, ChunkEnd.Full);
+        }
+
+        /// <summary>The prefix in this piece, or across the boundary with the bytes before it in the chunk.</summary>
+        private bool Collides(ReadOnlySpan<byte> piece, ReadOnlySpan<byte> prefix)
+        {
+            if (piece.IndexOf(prefix) >= 0)
+            {
+                return true;
+            }
+            if (_tailLength == 0)
+            {
+                return false;
+            }
+            Span<byte> window = stackalloc byte[2 * BoundaryWindow];
+            _tail.AsSpan(0, _tailLength).CopyTo(window);
+            int m = Math.Min(prefix.Length - 1, piece.Length);
+            piece[..m].CopyTo(window[_tailLength..]);
+            return window[..(_tailLength + m)].IndexOf(prefix) >= 0;
+        }
+
+        /// <summary>Keeps the last <paramref name="keep"/> body bytes of the chunk for the boundary check.</summary>
+        private void Remember(ReadOnlySpan<byte> piece, int keep)
+        {
+            if (piece.Length >= keep)
+            {
+                piece[^keep..].CopyTo(_tail);
+                _tailLength = keep;
+                return;
+            }
+            int fromOld = Math.Min(_tailLength, keep - piece.Length);
+            _tail.AsSpan(_tailLength - fromOld, fromOld).CopyTo(_tail);
+            piece.CopyTo(_tail.AsSpan(fromOld));
+            _tailLength = fromOld + piece.Length;
+        }
+
+        public override void Dispose()
+        {
+            _reader?.Dispose();
+            if (_carry is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_carry);
+                _carry = null;
             }
             base.Dispose();
         }
