@@ -51,6 +51,11 @@ public sealed partial class MsrpSession
         return SendCoreAsync(new ReaderSource(content, owned: false), contentType, options, options.TotalSize ?? -1, ct);
     }
 
+    /// <summary>Test seam: the transaction ids of SEND chunks (to force an end-line collision); null for random ids.</summary>
+    internal Func<string>? TransactionIds { get; set; }
+
+    private string NewTransactionId() => TransactionIds?.Invoke() ?? MsrpWire.NewId();
+
     private static PipeReader StreamReader(Stream content) =>
         PipeReader.Create(content, new StreamPipeReaderOptions(MsrpMemoryPool.Instance, MsrpMemoryPool.BlockSize, MsrpMemoryPool.BlockSize / 4, leaveOpen: true));
 
@@ -86,11 +91,11 @@ public sealed partial class MsrpSession
                         break;
                     }
                     // RFC 4975 §7.1: the end-line must not occur in the body; pick another transaction id if it does.
-                    string tid = MsrpWire.NewId();
+                    string tid = NewTransactionId();
                     var endLinePrefix = MsrpWire.EndLinePrefix(tid);
                     while (source.Contains(endLinePrefix, length))
                     {
-                        tid = MsrpWire.NewId();
+                        tid = NewTransactionId();
                         endLinePrefix = MsrpWire.EndLinePrefix(tid);
                     }
                     Track(connection, tid, message, reports.FailureReport);

@@ -200,6 +200,49 @@ public sealed class MsrpSessionTests
         Assert.Equal(source.Hash(), hash);
     }
 
+    [Theory]
+    [InlineData(0)] // seekable stream: read straight into the output, checked piece by piece
+    [InlineData(1)] // memory: checked before the chunk is written
+    [InlineData(2)] // non-seekable stream: through a pipe, checked across its segments
+    public async Task Body_containing_the_end_line_gets_another_transaction_id_or_an_interrupted_chunk(int kind)
+    {
+        await using var ea = TestNet.Endpoint();
+        await using var eb = TestNet.Endpoint();
+        var (a, b) = await TestNet.PairAsync(ea, eb);
+        var ct = TestNet.Bounded();
+        const string tid = "collideCollide01";
+        var content = new byte[300 * 1024];
+        new Random(7).NextBytes(content);
+        // RFC 4975 §7.1: "-------tid" in the body, inside a piece and around 4 KiB / 64 KiB pipe block boundaries.
+        var boundary = Encoding.ASCII.GetBytes("\r\n-------" + tid);
+        foreach (int at in new[] { 1000, 4090, 65530, 131060, 200000 })
+        {
+            boundary.CopyTo(content, at);
+        }
+        int calls = 0;
+        a.TransactionIds = () => Interlocked.Increment(ref calls) <= 3 ? tid : MsrpWire.NewId();
+        var options = new MsrpSendOptions();
+        var send = kind switch
+        {
+            0 => a.SendAsync(new MemoryStream(content), "application/octet-stream", options, ct),
+            1 => a.SendAsync(content.AsMemory(), "application/octet-stream", options, ct),
+            _ => a.SendAsync(new NonSeekableStream(content), "application/octet-stream", options, ct),
+        };
+        var message = await b.ReceiveAsync(ct);
+        var received = await message.ReadAllBytesAsync(ct: ct);
+        Assert.True((await send).IsSuccess);
+        Assert.Equal(MsrpReceiveOutcome.Complete, await message.Completion.WaitAsync(ct));
+        Assert.Equal(content, received);
+        Assert.True(calls > 3, "the colliding id was offered and refused");
+    }
+
+    private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
+    }
+
     [Fact]
     public async Task Cancelling_a_send_aborts_the_message_with_hash_flag()
     {
