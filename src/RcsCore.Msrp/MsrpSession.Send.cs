@@ -26,7 +26,8 @@ public sealed partial class MsrpSession
 
     /// <summary>
     /// Sends the rest of a stream. The total size is the remaining length of a seekable stream; otherwise it is
-    /// unknown and written as <c>*</c> (RFC 4975 §7.1.1). Memory use is six chunks (four being written), whatever the size.
+    /// unknown and written as <c>*</c> (RFC 4975 §7.1.1). Memory use is bounded by the connection's output pipe (plus one
+    /// chunk read ahead for a non-seekable stream), whatever the size.
     /// </summary>
     public ValueTask<MsrpSendResult> SendAsync(Stream content, string contentType, MsrpReportPolicy reports = default, IProgress<long>? progress = null, CancellationToken ct = default) =>
         SendAsync(content, contentType, new MsrpSendOptions { Reports = reports, Progress = progress }, ct);
