@@ -11,7 +11,7 @@ namespace RcsCore.Benchmarks;
 /// body streamed to a PipeReader on the far side) against a raw socket copy of the same bytes in the same run.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 15, iterationCount: 15)]
 public partial class MsrpThroughputBenchmarks
 {
     private const long Size = 100L * 1024 * 1024;

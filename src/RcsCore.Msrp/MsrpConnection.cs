@@ -10,8 +10,9 @@ namespace RcsCore.Msrp;
 /// <summary>
 /// One transport connection shared by any number of sessions (RFC 4975 §8.1). A receive loop streams frames out
 /// of the input pipe with <see cref="MsrpFrameReader"/> and demultiplexes requests by the session-id of the first
-/// To-Path URI; a send loop writes one whole frame at a time, control frames (responses, REPORTs) before data
-/// chunks, so a short message interrupts a long one between chunks (RFC 4975 §7.1.1).
+/// To-Path URI. Writers take the output pipe one whole frame at a time (no send loop: the sender's task writes its
+/// chunk straight into pipe memory); queued control frames (responses, REPORTs) go first, and waiting writers are
+/// served in order, so a short message interrupts a long one between chunks (RFC 4975 §7.1.1).
 /// </summary>
 internal sealed partial class MsrpConnection : IAsyncDisposable
 {
@@ -20,9 +21,8 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly MsrpEndpointOptions _options;
     private readonly ConcurrentDictionary<string, MsrpTransaction> _transactions = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<WriteJob> _control = new();
-    private readonly ConcurrentQueue<WriteJob> _data = new();
-    private readonly SemaphoreSlim _signal = new(0);
+    private readonly ConcurrentQueue<byte[]> _control = new();
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly MsrpHeadInfo _head = new();
@@ -30,7 +30,6 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
     private MsrpFrameReader _frames;
     private IncomingChunk? _chunk;
     private Task? _receiveLoop;
-    private Task? _sendLoop;
     private int _disposed;
     private string? _closeReason;
 
@@ -52,6 +51,9 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
 
     public bool IsSecure => _transport.IsSecure;
 
+    /// <summary>The certificate the peer presented in the TLS handshake, or null.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate? RemoteCertificate => (_transport as SocketConnection)?.RemoteCertificate;
+
     /// <summary>Completes when both loops have stopped.</summary>
     public Task Closed => _closed.Task;
 
@@ -64,7 +66,6 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
     {
         MsrpLog.ConnectionOpened(_logger, Name);
         _receiveLoop = Task.Run(ReceiveLoopAsync);
-        _sendLoop = Task.Run(SendLoopAsync);
         _ = WhenStoppedAsync();
     }
 
@@ -72,7 +73,7 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
     {
         try
         {
-            await Task.WhenAll(_receiveLoop!, _sendLoop!).ConfigureAwait(false);
+            await _receiveLoop!.ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -117,108 +118,178 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
 
     // ---- writing ----
 
-    /// <summary>Queues a small control frame (response, REPORT, AUTH, short SEND) ahead of data chunks.</summary>
+    /// <summary>
+    /// Queues a small control frame (response, REPORT, AUTH, short SEND) and writes it at once when the output is
+    /// free; otherwise the writer holding the output writes it before its next chunk (RFC 4975 §7.1.1: control
+    /// frames go between chunks, never inside one).
+    /// </summary>
     public void EnqueueControl(byte[] frame)
     {
         if (IsClosed)
         {
             return;
         }
-        _control.Enqueue(new WriteJob(frame, default, default, null));
-        _signal.Release();
-    }
-
-    /// <summary>Writes one frame (head, body, end-line) as a unit; completes once it is in the output pipe.</summary>
-    public Task WriteAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> tail, bool control = false)
-    {
-        if (IsClosed)
-        {
-            return Task.FromException(new IOException("The MSRP connection is closed: " + (_closeReason ?? "closed")));
-        }
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        (control ? _control : _data).Enqueue(new WriteJob(head, body, tail, done));
-        _signal.Release();
-        if (IsClosed)
-        {
-            FailQueued();
-        }
-        return done.Task;
+        _control.Enqueue(frame);
+        WriteControlIfFree();
     }
 
     /// <summary>
-    /// Bytes written to the output pipe before a flush while more frames are queued: one flush (and one wake-up of
-    /// the socket writer) per several 64 KiB chunks; FlushAsync still applies the pipe's backpressure.
+    /// Takes the output for one frame (data chunk or request): waits for the writer holding it (FIFO, so a short
+    /// message waits for one chunk at most, RFC 4975 §7.1.1), then writes queued control frames first. The caller
+    /// writes one whole frame into the returned writer and calls <see cref="EndWriteAsync"/>.
     /// </summary>
-    private const int FlushThreshold = 256 * 1024;
-
-    private async Task SendLoopAsync()
+    public async ValueTask<PipeWriter> BeginWriteAsync(CancellationToken ct)
     {
-        var output = _transport.Transport.Output;
-        long unflushed = 0;
-        WriteJob job = default;
+        ThrowIfClosed();
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        if (IsClosed)
+        {
+            _writeLock.Release();
+            ThrowIfClosed();
+        }
         try
         {
-            while (true)
+            WriteQueuedControl(Output);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        {
+            _writeLock.Release();
+            OnWriteFailed(ex);
+            ThrowIfClosed();
+        }
+        return Output;
+    }
+
+    /// <summary>
+    /// Flushes what the holder wrote and releases the output. The flush applies the output pipe's backpressure
+    /// (it waits while the socket is behind by more than the pipe's pause threshold).
+    /// </summary>
+    public async ValueTask EndWriteAsync()
+    {
+        try
+        {
+            var flush = await Output.FlushAsync(_closing.Token).ConfigureAwait(false);
+            if (flush.IsCompleted)
             {
-                await _signal.WaitAsync(_closing.Token).ConfigureAwait(false);
-                if (!_control.TryDequeue(out job) && !_data.TryDequeue(out job))
-                {
-                    continue;
-                }
-                output.Write(job.Head.Span);
-                if (!job.Body.IsEmpty)
-                {
-                    output.Write(job.Body.Span);
-                }
-                if (!job.Tail.IsEmpty)
-                {
-                    output.Write(job.Tail.Span);
-                }
-                unflushed += job.Head.Length + job.Body.Length + job.Tail.Length;
-                if (_signal.CurrentCount == 0 || unflushed >= FlushThreshold)
-                {
-                    unflushed = 0;
-                    // Backpressure: FlushAsync waits while the socket is behind by more than the pipe's threshold.
-                    var flush = await output.FlushAsync(_closing.Token).ConfigureAwait(false);
-                    job.Done?.TrySetResult();
-                    if (flush.IsCompleted)
-                    {
-                        break;
-                    }
-                }
-                else
-                {
-                    job.Done?.TrySetResult();
-                }
+                Shutdown("the transport stopped sending");
             }
         }
         catch (OperationCanceledException)
         {
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
         {
-            MsrpLog.SendFailed(_logger, Name, ex);
-            _closeReason ??= ex.Message;
+            OnWriteFailed(ex);
         }
         finally
         {
-            Shutdown(_closeReason ?? "send loop ended");
-            // The frame being written when the loop stopped is neither queued nor done: its writer must not hang.
-            job.Done?.TrySetException(new IOException("The MSRP connection is closed: " + (_closeReason ?? "closed")));
+            _writeLock.Release();
+        }
+        // A control frame queued while this writer held the output is written now (or by the next holder).
+        WriteControlIfFree();
+        ThrowIfClosed();
+    }
+
+    /// <summary>Releases the output after a failed write without flushing (the connection is shutting down).</summary>
+    public void AbandonWrite(Exception ex)
+    {
+        _writeLock.Release();
+        OnWriteFailed(ex);
+    }
+
+    /// <summary>Writes a complete frame (small requests such as the binding SEND or an abort) through the output.</summary>
+    public async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> tail, CancellationToken ct = default)
+    {
+        var output = await BeginWriteAsync(ct).ConfigureAwait(false);
+        output.Write(head.Span);
+        output.Write(tail.Span);
+        await EndWriteAsync().ConfigureAwait(false);
+    }
+
+    private PipeWriter Output => _transport.Transport.Output;
+
+    private void WriteControlIfFree()
+    {
+        // Whoever holds the lock writes the queue before releasing; this loop catches a frame queued just after
+        // the holder's last look, so no frame is left behind.
+        while (!_control.IsEmpty && !IsClosed && _writeLock.Wait(0))
+        {
+            ValueTask<FlushResult> flush;
+            try
+            {
+                WriteQueuedControl(Output);
+                flush = Output.FlushAsync(_closing.Token);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException)
+            {
+                _writeLock.Release();
+                OnWriteFailed(ex);
+                return;
+            }
+            if (!flush.IsCompleted)
+            {
+                // Backpressure: finish the flush off this thread (the receive loop must not wait for the socket).
+                _ = FinishControlFlushAsync(flush);
+                return;
+            }
+            bool completed = flush.IsCompletedSuccessfully && flush.Result.IsCompleted;
+            _writeLock.Release();
+            if (completed)
+            {
+                Shutdown("the transport stopped sending");
+                return;
+            }
+        }
+    }
+
+    private async Task FinishControlFlushAsync(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            if ((await flush.ConfigureAwait(false)).IsCompleted)
+            {
+                Shutdown("the transport stopped sending");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        {
+            OnWriteFailed(ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        WriteControlIfFree();
+    }
+
+    private void WriteQueuedControl(PipeWriter output)
+    {
+        while (_control.TryDequeue(out var frame))
+        {
+            output.Write(frame);
+        }
+    }
+
+    private void OnWriteFailed(Exception ex)
+    {
+        MsrpLog.SendFailed(_logger, Name, ex);
+        Shutdown(ex.Message);
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (IsClosed)
+        {
+            throw new IOException("The MSRP connection is closed: " + (_closeReason ?? "closed"));
         }
     }
 
     private void FailQueued()
     {
-        var error = new IOException("The MSRP connection is closed: " + (_closeReason ?? "closed"));
-        while (_data.TryDequeue(out var job))
-        {
-            job.Done?.TrySetException(error);
-        }
-        while (_control.TryDequeue(out var job))
-        {
-            job.Done?.TrySetException(error);
-        }
+        _control.Clear();
     }
 
     /// <summary>Stops both loops, fails queued writes and pending transactions. Idempotent.</summary>
@@ -255,10 +326,21 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
         {
             return;
         }
-        // Let queued frames reach the pipe before closing.
-        for (int i = 0; i < 100 && (!_control.IsEmpty || !_data.IsEmpty) && !IsClosed; i++)
+        // Let queued control frames and a frame being written reach the pipe before closing.
+        if (!IsClosed && await _writeLock.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false))
         {
-            await Task.Delay(10).ConfigureAwait(false);
+            try
+            {
+                WriteQueuedControl(Output);
+                await ((Task)Output.FlushAsync().AsTask()).WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException)
+            {
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
         }
         _closeReason ??= "disposed";
         try
@@ -273,7 +355,6 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
         await _closed.Task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private readonly record struct WriteJob(ReadOnlyMemory<byte> Head, ReadOnlyMemory<byte> Body, ReadOnlyMemory<byte> Tail, TaskCompletionSource? Done);
 }
 
 /// <summary>An outstanding request awaiting its response (RFC 4975 §7.3: transactions are hop-by-hop).</summary>

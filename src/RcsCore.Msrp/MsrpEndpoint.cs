@@ -50,9 +50,27 @@ public sealed class MsrpEndpoint : IAsyncDisposable
         options ??= new MsrpEndpointOptions();
         options.Validate();
         loggerFactory ??= NullLoggerFactory.Instance;
-        var listener = SocketListener.Bind(options.ListenEndPoint, options.EffectiveSocket, options.Tls, loggerFactory.CreateLogger("RcsCore.Msrp.Transport"));
+        var listener = SocketListener.Bind(options.ListenEndPoint, options.EffectiveSocket, ServerTls(options.Tls), loggerFactory.CreateLogger("RcsCore.Msrp.Transport"));
         return new MsrpEndpoint(listener, options, loggerFactory);
     }
+
+    /// <summary>
+    /// RFC 4975 §14.4 / RFC 8122 §5: the passive side verifies the active side's certificate against the a=fingerprint
+    /// of its SDP, so accepted TLS connections ask for a client certificate. The handshake accepts any certificate,
+    /// or none; the session checks it when the connection binds (see <see cref="MsrpSession"/>). Options that
+    /// already ask for client certificates with their own validation are used as given.
+    /// </summary>
+    private static TlsServerOptions? ServerTls(TlsServerOptions? tls) =>
+        tls is null || (tls.ClientCertificateRequired && tls.RemoteCertificateValidation is not null) ? tls : new TlsServerOptions(tls.Certificate)
+        {
+            EnabledProtocols = tls.EnabledProtocols,
+            ClientCertificateRequired = true,
+#pragma warning disable CA5359 // The client certificate is checked against the SDP a=fingerprint when the session binds.
+            RemoteCertificateValidation = tls.RemoteCertificateValidation ?? (static (_, _, _, _) => true),
+#pragma warning restore CA5359
+            HandshakeTimeout = tls.HandshakeTimeout,
+            MaxPendingHandshakes = tls.MaxPendingHandshakes,
+        };
 
     /// <summary>The options in force.</summary>
     public MsrpEndpointOptions Options { get; }

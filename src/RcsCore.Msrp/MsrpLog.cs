@@ -46,4 +46,7 @@ internal static partial class MsrpLog
 
     [LoggerMessage(EventId = 2113, Level = LogLevel.Trace, Message = "MSRP connection {Connection} received response {Tid} {Status}")]
     public static partial void ReceivedResponse(ILogger logger, string connection, string tid, int status);
+
+    [LoggerMessage(EventId = 2114, Level = LogLevel.Warning, Message = "MSRP session {Session}: the TLS certificate on connection {Connection} does not match the peer's a=fingerprint; refused with 403")]
+    public static partial void FingerprintMismatch(ILogger logger, RcsCore.Parsing.Msrp.MsrpUri session, string connection);
 }

@@ -10,6 +10,13 @@ public sealed partial class MsrpSession
     {
         // RFC 4975 §5.4: the passive side binds the session to the connection its first request arrives on; a
         // request on any other connection is answered 506.
+        if (!ReferenceEquals(_connection, connection) && !PeerCertificateMatches(connection))
+        {
+            // RFC 4975 §14.4 / RFC 8122 §5: the certificate of a TLS peer must match the a=fingerprint of its SDP;
+            // the session does not bind to a connection that fails the check.
+            MsrpLog.FingerprintMismatch(_logger, LocalUri, connection.Name);
+            return new IncomingChunk(head, this, MsrpStatus.Forbidden);
+        }
         if (!TryBind(connection))
         {
             return new IncomingChunk(head, this, MsrpStatus.WrongConnection);
@@ -71,6 +78,20 @@ public sealed partial class MsrpSession
         }
         chunk.Message = message;
         return chunk;
+    }
+
+    /// <summary>
+    /// True unless the peer's SDP carries an a=fingerprint that the certificate presented on this TLS connection
+    /// does not match (or no certificate was presented). Checked on a direct connection only: through relays the
+    /// connection's certificate is a relay's (RFC 4976 §7).
+    /// </summary>
+    private bool PeerCertificateMatches(MsrpConnection connection)
+    {
+        if (!connection.IsSecure || Relay is not null || RemoteDescription is not { Fingerprint: { } fingerprint } remote || remote.Path.Count != 1)
+        {
+            return true;
+        }
+        return connection.RemoteCertificate is { } certificate && MsrpFingerprint.Matches(certificate, fingerprint);
     }
 
     /// <summary>Ends a request: message completion, abort and success REPORT (RFC 4975 §7.1, §7.1.2). Returns the status to answer (0 = 200).</summary>

@@ -21,12 +21,13 @@ public sealed partial class MsrpSession
     {
         ArgumentNullException.ThrowIfNull(options);
         long total = options.TotalSize ?? options.StartOffset + content.Length;
-        return SendCoreAsync(new MemorySource(content, ChunkSizeOf(options)), contentType, options, total, ct);
+        return SendCoreAsync(new MemorySource(content), contentType, options, total, ct);
     }
 
     /// <summary>
     /// Sends the rest of a stream. The total size is the remaining length of a seekable stream; otherwise it is
-    /// unknown and written as <c>*</c> (RFC 4975 §7.1.1). Memory use is six chunks (four being written), whatever the size.
+    /// unknown and written as <c>*</c> (RFC 4975 §7.1.1). Memory use is bounded by the connection's output pipe (plus one
+    /// chunk read ahead for a non-seekable stream), whatever the size.
     /// </summary>
     public ValueTask<MsrpSendResult> SendAsync(Stream content, string contentType, MsrpReportPolicy reports = default, IProgress<long>? progress = null, CancellationToken ct = default) =>
         SendAsync(content, contentType, new MsrpSendOptions { Reports = reports, Progress = progress }, ct);
@@ -37,7 +38,10 @@ public sealed partial class MsrpSession
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(options);
         long total = options.TotalSize ?? (content.CanSeek ? options.StartOffset + content.Length - content.Position : -1);
-        return SendCoreAsync(new BufferedSource((m, c) => content.ReadAsync(m, c), ChunkSizeOf(options)), contentType, options, total, ct);
+        // A seekable stream is read straight into the output pipe (its length fixes each chunk's Byte-Range before
+        // the read); any other stream through a pipe of pooled 64 KiB blocks, copied from there into the output.
+        ChunkSource source = content.CanSeek ? new StreamSource(content, content.Length - content.Position) : new ReaderSource(StreamReader(content), owned: true);
+        return SendCoreAsync(source, contentType, options, total, ct);
     }
 
     /// <summary>Sends what a pipe yields until it completes; the total size is unknown unless given in <paramref name="options"/>.</summary>
@@ -45,20 +49,18 @@ public sealed partial class MsrpSession
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(options);
-        return SendCoreAsync(new BufferedSource((m, c) => ReadPipeAsync(content, m, c), ChunkSizeOf(options)), contentType, options, options.TotalSize ?? -1, ct);
+        return SendCoreAsync(new ReaderSource(content, owned: false), contentType, options, options.TotalSize ?? -1, ct);
     }
+
+    /// <summary>Test seam: the transaction ids of SEND chunks (to force an end-line collision); null for random ids.</summary>
+    internal Func<string>? TransactionIds { get; set; }
+
+    private string NewTransactionId() => TransactionIds?.Invoke() ?? MsrpWire.NewId();
+
+    private static PipeReader StreamReader(Stream content) =>
+        PipeReader.Create(content, new StreamPipeReaderOptions(MsrpMemoryPool.Instance, MsrpMemoryPool.BlockSize, MsrpMemoryPool.BlockSize / 4, leaveOpen: true));
 
     private int ChunkSizeOf(MsrpSendOptions options) => options.ChunkSize is int size and > 0 ? size : _options.ChunkSize;
-
-    private static async ValueTask<int> ReadPipeAsync(PipeReader reader, Memory<byte> destination, CancellationToken ct)
-    {
-        var result = await reader.ReadAsync(ct).ConfigureAwait(false);
-        var buffer = result.Buffer;
-        int n = (int)Math.Min(buffer.Length, destination.Length);
-        buffer.Slice(0, n).CopyTo(destination.Span);
-        reader.AdvanceTo(buffer.GetPosition(n));
-        return n == 0 && !result.IsCompleted ? await ReadPipeAsync(reader, destination, ct).ConfigureAwait(false) : n;
-    }
 
     private async ValueTask<MsrpSendResult> SendCoreAsync(ChunkSource source, string contentType, MsrpSendOptions options, long total, CancellationToken ct)
     {
@@ -75,55 +77,69 @@ public sealed partial class MsrpSession
         var message = new OutgoingMessage(messageId);
         _outgoing[messageId] = message;
         long offset = options.StartOffset;
+        int chunkSize = ChunkSizeOf(options);
         bool started = false;
-        // Chunks handed to the send loop but not yet in the output pipe, with the offset each one reaches. Keeping
-        // several in flight means the sender does not wait for a thread hop per chunk; the source's buffers bound it.
-        var pending = new Queue<(Task Written, long Offset)>(source.MaxInFlight + 1);
         try
         {
             try
             {
                 while (true)
                 {
-                    var (data, last) = await source.NextAsync(ct).ConfigureAwait(false);
+                    // Wait for the chunk's data before taking the output, so a slow source never holds up other writers.
+                    var (length, last) = await source.PrepareAsync(chunkSize, ct).ConfigureAwait(false);
                     if (message.IsFailed)
                     {
                         break;
                     }
                     // RFC 4975 §7.1: the end-line must not occur in the body; pick another transaction id if it does.
-                    string tid = MsrpWire.NewId();
-                    while (MsrpWire.Collides(data.Span, tid))
+                    string tid = NewTransactionId();
+                    var endLinePrefix = MsrpWire.EndLinePrefix(tid);
+                    while (source.Contains(endLinePrefix, length))
                     {
-                        tid = MsrpWire.NewId();
+                        tid = NewTransactionId();
+                        endLinePrefix = MsrpWire.EndLinePrefix(tid);
                     }
-                    var head = BuildSendHead(tid, messageId, MsrpByteRange.ForChunk(offset, data.Length, total), contentType, reports, body: true);
-                    var tail = MsrpWire.EndLineBytes(tid, last ? MsrpContinuation.Complete : MsrpContinuation.More, afterBody: true);
                     Track(connection, tid, message, reports.FailureReport);
-                    started = true;
-                    offset += data.Length;
-                    pending.Enqueue((connection.WriteAsync(head, data, tail), offset));
-                    // RFC 4975 §7.1.1 ordering holds: the connection's data queue is FIFO, so chunks leave in order.
-                    while (pending.Count > (last ? 0 : source.MaxInFlight))
+                    var output = await connection.BeginWriteAsync(ct).ConfigureAwait(false);
+                    int written;
+                    ChunkEnd end;
+                    try
                     {
-                        var (written, reached) = pending.Dequeue();
-                        await written.ConfigureAwait(false);
-                        options.Progress?.Report(reached);
+                        // Head, body and end-line go straight into the output pipe's memory: one copy of the body.
+                        WriteSendHead(output, tid, messageId, MsrpByteRange.ForChunk(offset, length, total), contentType, reports, body: true);
+                        (written, end) = await source.CopyToAsync(output, length, endLinePrefix).ConfigureAwait(false);
+                        // RFC 4975 §7.1: an interrupted chunk ends with '+' (the receiver counts the bytes it got, not
+                        // the Byte-Range end); a source that ended before its announced length aborts the message ('#').
+                        var flag = end switch
+                        {
+                            ChunkEnd.Truncated => MsrpContinuation.Aborted,
+                            ChunkEnd.Interrupted => MsrpContinuation.More,
+                            _ => last ? MsrpContinuation.Complete : MsrpContinuation.More,
+                        };
+                        MsrpWire.EndLine(output, tid, flag, afterBody: true);
                     }
-                    if (last)
+                    catch (Exception ex) when (ex is InvalidOperationException or IOException or NotSupportedException)
+                    {
+                        connection.AbandonWrite(ex);
+                        throw new IOException("The MSRP connection failed while writing a chunk: " + ex.Message, ex);
+                    }
+                    started = true;
+                    await connection.EndWriteAsync().ConfigureAwait(false);
+                    offset += written;
+                    options.Progress?.Report(offset);
+                    if (end == ChunkEnd.Truncated)
+                    {
+                        message.Fail(MsrpStatus.BadRequest, "the content stream ended before its length");
+                        break;
+                    }
+                    if (last && end == ChunkEnd.Full)
                     {
                         break;
                     }
                 }
-                while (pending.Count > 0)
-                {
-                    var (written, reached) = pending.Dequeue();
-                    await written.ConfigureAwait(false);
-                    options.Progress?.Report(reached);
-                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                await DrainAsync(pending).ConfigureAwait(false);
                 if (started && !connection.IsClosed)
                 {
                     // RFC 4975 §7.1: '#' tells the receiver the message is aborted; it needs no body.
@@ -131,7 +147,7 @@ public sealed partial class MsrpSession
                     var head = BuildSendHead(tid, messageId, MsrpByteRange.ForChunk(offset, 0, total), null, reports, body: false);
                     var tail = MsrpWire.EndLineBytes(tid, MsrpContinuation.Aborted, afterBody: false);
                     Track(connection, tid, message, MsrpReportMode.Partial);
-                    await connection.WriteAsync(head, default, tail).ConfigureAwait(false);
+                    await connection.WriteFrameAsync(head, tail, CancellationToken.None).ConfigureAwait(false);
                 }
                 throw;
             }
@@ -164,17 +180,7 @@ public sealed partial class MsrpSession
         }
         finally
         {
-            // The source's buffers go back to the pool when this method returns: no write may still read them.
-            await DrainAsync(pending).ConfigureAwait(false);
             _outgoing.TryRemove(messageId, out _);
-        }
-    }
-
-    private static async ValueTask DrainAsync(Queue<(Task Written, long Offset)> pending)
-    {
-        while (pending.TryDequeue(out var item))
-        {
-            await item.Written.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -196,8 +202,14 @@ public sealed partial class MsrpSession
     private byte[] BuildSendHead(string tid, string messageId, MsrpByteRange range, string? contentType, MsrpReportPolicy reports, bool body)
     {
         var w = new ArrayBufferWriter<byte>(256 + _toPath!.Length + FromPath.Length);
+        WriteSendHead(w, tid, messageId, range, contentType, reports, body);
+        return w.WrittenSpan.ToArray();
+    }
+
+    private void WriteSendHead(IBufferWriter<byte> w, string tid, string messageId, MsrpByteRange range, string? contentType, MsrpReportPolicy reports, bool body)
+    {
         MsrpWire.RequestLine(w, tid, "SEND");
-        MsrpWire.Header(w, "To-Path"u8, _toPath);
+        MsrpWire.Header(w, "To-Path"u8, _toPath!);
         MsrpWire.Header(w, "From-Path"u8, FromPath);
         MsrpWire.Header(w, "Message-ID"u8, messageId);
         if (reports.SuccessReport)
@@ -222,7 +234,6 @@ public sealed partial class MsrpSession
             MsrpWire.Header(w, "Content-Type"u8, contentType!);
             MsrpWire.Bytes(w, "\r\n"u8);
         }
-        return w.WrittenSpan.ToArray();
     }
 
     /// <summary>RFC 4975 §5.4, §7.1: the active side binds the connection with an empty SEND and waits for its 200.</summary>
@@ -246,93 +257,294 @@ public sealed partial class MsrpSession
         }
     }
 
+    /// <summary>How a chunk's body ended.</summary>
+    private enum ChunkEnd : byte
+    {
+        /// <summary>All the announced bytes were written.</summary>
+        Full,
+        /// <summary>Stopped early (the end-line was about to occur in the body); the rest follows in the next chunk.</summary>
+        Interrupted,
+        /// <summary>The source ended before its announced length.</summary>
+        Truncated,
+    }
+
+    /// <summary>Where a message's body comes from, one chunk at a time.</summary>
     private abstract class ChunkSource : IDisposable
     {
-        public abstract ValueTask<(ReadOnlyMemory<byte> Data, bool Last)> NextAsync(CancellationToken ct);
+        /// <summary>Waits until the next chunk (at most <paramref name="chunkSize"/> bytes) is available; says whether it is the last.</summary>
+        public abstract ValueTask<(int Length, bool Last)> PrepareAsync(int chunkSize, CancellationToken ct);
 
-        /// <summary>Chunks returned earlier that may still be queued for writing when <see cref="NextAsync"/> is called.</summary>
-        public virtual int MaxInFlight => InFlightChunks;
+        /// <summary>True when the first <paramref name="length"/> bytes of the prepared chunk are known to contain <paramref name="pattern"/>.</summary>
+        public abstract bool Contains(ReadOnlySpan<byte> pattern, int length);
+
+        /// <summary>
+        /// Writes the prepared chunk into <paramref name="output"/> (the caller holds the output) and consumes it.
+        /// A source that cannot check the body in advance stops before bytes that contain <paramref name="endLinePrefix"/>.
+        /// </summary>
+        public abstract ValueTask<(int Written, ChunkEnd End)> CopyToAsync(PipeWriter output, int length, byte[] endLinePrefix);
 
         public virtual void Dispose()
         {
         }
     }
 
-    private sealed class MemorySource(ReadOnlyMemory<byte> content, int chunkSize) : ChunkSource
+    private sealed class MemorySource(ReadOnlyMemory<byte> content) : ChunkSource
     {
         private ReadOnlyMemory<byte> _rest = content;
 
-        public override ValueTask<(ReadOnlyMemory<byte> Data, bool Last)> NextAsync(CancellationToken ct)
+        public override ValueTask<(int Length, bool Last)> PrepareAsync(int chunkSize, CancellationToken ct)
         {
             ct.ThrowIfCancellationRequested();
             int n = Math.Min(chunkSize, _rest.Length);
-            var data = _rest[..n];
-            _rest = _rest[n..];
-            return ValueTask.FromResult((data, _rest.IsEmpty));
+            return ValueTask.FromResult((n, n == _rest.Length));
+        }
+
+        public override bool Contains(ReadOnlySpan<byte> pattern, int length) => _rest.Span[..length].IndexOf(pattern) >= 0;
+
+        public override ValueTask<(int Written, ChunkEnd End)> CopyToAsync(PipeWriter output, int length, byte[] endLinePrefix)
+        {
+            output.Write(_rest.Span[..length]);
+            _rest = _rest[length..];
+            return ValueTask.FromResult((length, ChunkEnd.Full));
         }
     }
 
-    /// <summary>Chunks a sender may have queued on the connection before it waits for the oldest one.</summary>
-    private const int InFlightChunks = 4;
-
     /// <summary>
-    /// Reads a stream into a ring of pooled chunk buffers: <see cref="InFlightChunks"/> being written, one returned
-    /// and one read ahead to learn whether it is the last. Chunk k lives in buffer k mod ring size, so a buffer is
-    /// refilled only after the sender awaited the write of the chunk it held.
+    /// A pipe source (non-seekable streams are read through one): a chunk is taken from the reader's buffer once it
+    /// holds more than a chunk (so it is not the last) or the pipe completed, and copied straight into the output.
     /// </summary>
-    private sealed class BufferedSource : ChunkSource
+    private sealed class ReaderSource(PipeReader reader, bool owned) : ChunkSource
     {
-        private readonly Func<Memory<byte>, CancellationToken, ValueTask<int>> _read;
-        private readonly int _chunkSize;
-        private readonly byte[]?[] _ring = new byte[InFlightChunks + 2][];
-        private int _index = -1; // buffer of the chunk returned last
-        private int _nextLength = -1;
+        private ReadOnlySequence<byte> _buffer;
+        private bool _holding;
 
-        public BufferedSource(Func<Memory<byte>, CancellationToken, ValueTask<int>> read, int chunkSize)
+        public override async ValueTask<(int Length, bool Last)> PrepareAsync(int chunkSize, CancellationToken ct)
         {
-            _read = read;
-            _chunkSize = chunkSize;
-        }
-
-        public override async ValueTask<(ReadOnlyMemory<byte> Data, bool Last)> NextAsync(CancellationToken ct)
-        {
-            if (_nextLength < 0)
+            while (true)
             {
-                _nextLength = await FillAsync(Buffer(0), ct).ConfigureAwait(false);
-            }
-            _index = (_index + 1) % _ring.Length;
-            var current = Buffer(_index);
-            int length = _nextLength;
-            _nextLength = length < _chunkSize ? 0 : await FillAsync(Buffer((_index + 1) % _ring.Length), ct).ConfigureAwait(false);
-            return (current.AsMemory(0, length), _nextLength == 0);
-        }
-
-        private byte[] Buffer(int i) => _ring[i] ??= ArrayPool<byte>.Shared.Rent(_chunkSize);
-
-        private async ValueTask<int> FillAsync(byte[] buffer, CancellationToken ct)
-        {
-            int filled = 0;
-            while (filled < _chunkSize)
-            {
-                int n = await _read(buffer.AsMemory(filled, _chunkSize - filled), ct).ConfigureAwait(false);
-                if (n == 0)
+                // One byte more than a chunk tells whether this chunk is the last (RFC 4975 §7.1 '$' vs '+').
+                var result = await reader.ReadAtLeastAsync(chunkSize + 1, ct).ConfigureAwait(false);
+                _buffer = result.Buffer;
+                _holding = true;
+                if (_buffer.Length > chunkSize)
                 {
-                    break;
+                    return (chunkSize, false);
                 }
-                filled += n;
+                if (result.IsCompleted)
+                {
+                    return ((int)_buffer.Length, true);
+                }
+                // Cancelled read without enough data: look again.
+                reader.AdvanceTo(_buffer.Start, _buffer.End);
+                _holding = false;
             }
-            return filled;
+        }
+
+        public override bool Contains(ReadOnlySpan<byte> pattern, int length)
+        {
+            var data = _buffer.Slice(0, length);
+            if (data.IsSingleSegment)
+            {
+                return data.FirstSpan.IndexOf(pattern) >= 0;
+            }
+            // Per segment, then across each boundary (the last pattern-1 bytes of one and the first of the next).
+            Span<byte> window = stackalloc byte[2 * BoundaryWindow];
+            int keep = pattern.Length - 1;
+            int tail = 0;
+            foreach (var memory in data)
+            {
+                var span = memory.Span;
+                if (span.IndexOf(pattern) >= 0)
+                {
+                    return true;
+                }
+                if (tail > 0)
+                {
+                    int m = Math.Min(keep, span.Length);
+                    span[..m].CopyTo(window[tail..]);
+                    if (window[..(tail + m)].IndexOf(pattern) >= 0)
+                    {
+                        return true;
+                    }
+                }
+                tail = Math.Min(keep, span.Length);
+                span[^tail..].CopyTo(window);
+            }
+            return false;
+        }
+
+        public override ValueTask<(int Written, ChunkEnd End)> CopyToAsync(PipeWriter output, int length, byte[] endLinePrefix)
+        {
+            var data = _buffer.Slice(0, length);
+            foreach (var segment in data)
+            {
+                output.Write(segment.Span);
+            }
+            reader.AdvanceTo(data.End);
+            _holding = false;
+            return ValueTask.FromResult((length, ChunkEnd.Full));
         }
 
         public override void Dispose()
         {
-            for (int i = 0; i < _ring.Length; i++)
+            if (_holding)
             {
-                if (_ring[i] is { } buffer)
+                reader.AdvanceTo(_buffer.Start);
+                _holding = false;
+            }
+            if (owned)
+            {
+                reader.Complete();
+            }
+            base.Dispose();
+        }
+    }
+
+    /// <summary>Room for the end-line prefix (<c>-------</c> and a transaction id) when a scan spans two pieces.</summary>
+    private const int BoundaryWindow = 7 + MsrpLimits.TransactionIdCapacity;
+
+    /// <summary>
+    /// A seekable stream read straight into the output pipe's memory (one copy of the body): its remaining length
+    /// fixes each chunk's length, so the head goes first and the body is read behind it. The end-line check runs on
+    /// each piece as it lands (RFC 4975 §7.1); a piece that would contain it is held back and the chunk is
+    /// interrupted before it. A read that does not complete at once is finished, and the rest of the message then
+    /// goes through a <see cref="ReaderSource"/>, so a slow stream does not hold the output while others wait.
+    /// </summary>
+    private sealed class StreamSource(Stream stream, long length) : ChunkSource
+    {
+        /// <summary>Smallest piece of pipe memory to read into (a smaller rest of a block is left unused).</summary>
+        private const int MinPiece = 4096;
+        private readonly byte[] _tail = new byte[BoundaryWindow];
+        private long _remaining = length;
+        private int _tailLength;
+        private byte[]? _carry;
+        private int _carryStart;
+        private int _carryLength;
+        private bool _readsAsync;
+        private ReaderSource? _reader;
+
+        public override ValueTask<(int Length, bool Last)> PrepareAsync(int chunkSize, CancellationToken ct)
+        {
+            if (_readsAsync && _carryLength == 0)
+            {
+                _reader ??= new ReaderSource(StreamReader(stream), owned: true);
+            }
+            if (_reader is not null)
+            {
+                return _reader.PrepareAsync(chunkSize, ct);
+            }
+            ct.ThrowIfCancellationRequested();
+            long left = _carryLength + _remaining;
+            int n = (int)Math.Min(chunkSize, left);
+            return ValueTask.FromResult((n, n == left));
+        }
+
+        public override bool Contains(ReadOnlySpan<byte> pattern, int length) => _reader is not null
+            ? _reader.Contains(pattern, length)
+            : _carry is not null && _carry.AsSpan(_carryStart, Math.Min(_carryLength, length)).IndexOf(pattern) >= 0;
+
+        public override async ValueTask<(int Written, ChunkEnd End)> CopyToAsync(PipeWriter output, int length, byte[] endLinePrefix)
+        {
+            if (_reader is not null)
+            {
+                return await _reader.CopyToAsync(output, length, endLinePrefix).ConfigureAwait(false);
+            }
+            _tailLength = 0;
+            int written = 0;
+            if (_carry is not null)
+            {
+                int c = Math.Min(_carryLength, length);
+                var carried = _carry.AsSpan(_carryStart, c);
+                output.Write(carried);
+                Remember(carried, endLinePrefix.Length - 1);
+                written = c;
+                _carryStart += c;
+                _carryLength -= c;
+                if (_carryLength == 0)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    _ring[i] = null;
+                    ArrayPool<byte>.Shared.Return(_carry);
+                    _carry = null;
                 }
+            }
+            while (written < length)
+            {
+                var memory = output.GetMemory(MinPiece);
+                memory = memory[..Math.Min(memory.Length, length - written)];
+                var read = stream.ReadAsync(memory);
+                int n;
+                if (read.IsCompletedSuccessfully)
+                {
+                    n = read.Result;
+                }
+                else
+                {
+                    // Finish this chunk; the next ones are read outside the output (see the type's remarks).
+                    _readsAsync = true;
+                    n = await read.ConfigureAwait(false);
+                }
+                if (n == 0)
+                {
+                    return (written, ChunkEnd.Truncated);
+                }
+                var piece = memory.Span[..n];
+                _remaining -= n;
+                if (Collides(piece, endLinePrefix))
+                {
+                    // RFC 4975 §7.1: the end-line must not occur in the body. Interrupt the chunk before this piece;
+                    // it starts the next chunk, which gets a new transaction id.
+                    _carry = ArrayPool<byte>.Shared.Rent(n);
+                    piece.CopyTo(_carry);
+                    _carryStart = 0;
+                    _carryLength = n;
+                    return (written, ChunkEnd.Interrupted);
+                }
+                Remember(piece, endLinePrefix.Length - 1);
+                output.Advance(n);
+                written += n;
+            }
+            return (written, ChunkEnd.Full);
+        }
+
+        /// <summary>The prefix in this piece, or across the boundary with the bytes before it in the chunk.</summary>
+        private bool Collides(ReadOnlySpan<byte> piece, ReadOnlySpan<byte> prefix)
+        {
+            if (piece.IndexOf(prefix) >= 0)
+            {
+                return true;
+            }
+            if (_tailLength == 0)
+            {
+                return false;
+            }
+            Span<byte> window = stackalloc byte[2 * BoundaryWindow];
+            _tail.AsSpan(0, _tailLength).CopyTo(window);
+            int m = Math.Min(prefix.Length - 1, piece.Length);
+            piece[..m].CopyTo(window[_tailLength..]);
+            return window[..(_tailLength + m)].IndexOf(prefix) >= 0;
+        }
+
+        /// <summary>Keeps the last <paramref name="keep"/> body bytes of the chunk for the boundary check.</summary>
+        private void Remember(ReadOnlySpan<byte> piece, int keep)
+        {
+            if (piece.Length >= keep)
+            {
+                piece[^keep..].CopyTo(_tail);
+                _tailLength = keep;
+                return;
+            }
+            int fromOld = Math.Min(_tailLength, keep - piece.Length);
+            _tail.AsSpan(_tailLength - fromOld, fromOld).CopyTo(_tail);
+            piece.CopyTo(_tail.AsSpan(fromOld));
+            _tailLength = fromOld + piece.Length;
+        }
+
+        public override void Dispose()
+        {
+            _reader?.Dispose();
+            if (_carry is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_carry);
+                _carry = null;
             }
             base.Dispose();
         }

@@ -281,6 +281,15 @@ internal static class MsrpWire
         return w.WrittenSpan.ToArray();
     }
 
+    /// <summary>The end-line's fixed part <c>-------tid</c> (RFC 4975 §7.1), to look for in a body.</summary>
+    public static byte[] EndLinePrefix(string tid)
+    {
+        var bytes = new byte[7 + tid.Length];
+        "-------"u8.CopyTo(bytes);
+        Encoding.ASCII.GetBytes(tid, bytes.AsSpan(7));
+        return bytes;
+    }
+
     /// <summary>True when <paramref name="body"/> contains the end-line prefix of <paramref name="tid"/> (RFC 4975 §7.1: choose another id).</summary>
     public static bool Collides(ReadOnlySpan<byte> body, string tid)
     {

@@ -64,6 +64,9 @@ public sealed partial class SocketConnection : TransportConnection
     /// <summary>The negotiated TLS protocol, or <see cref="SslProtocols.None"/> for plain TCP.</summary>
     public SslProtocols SslProtocol => _ssl?.SslProtocol ?? SslProtocols.None;
 
+    /// <summary>The certificate the peer presented in the TLS handshake (a client's only when one was requested), or null.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate? RemoteCertificate => _ssl?.RemoteCertificate;
+
     /// <summary>Bytes read from the socket so far.</summary>
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 

@@ -87,6 +87,46 @@ public sealed class MsrpSessionTests
         Assert.False(a.IsBound);
     }
 
+    [Fact]
+    public async Task Tls_passive_side_refuses_a_client_certificate_that_does_not_match_the_fingerprint()
+    {
+        await using var ea = TestNet.Endpoint(tls: true);
+        await using var eb = TestNet.Endpoint(tls: true);
+        var a = ea.CreateSession();
+        var b = eb.CreateSession();
+        var ct = TestNet.Bounded();
+        // RFC 4975 §14.4 / RFC 8122 §5: b (passive) expects a certificate that a does not have.
+        var wrong = a.LocalDescription with { Fingerprint = "sha-256 " + string.Join(':', Enumerable.Repeat("AB", 32)) };
+        await b.StartAsync(wrong, active: false, ct);
+        var refused = await Assert.ThrowsAsync<MsrpException>(async () => await a.StartAsync(b.LocalDescription, active: true, ct));
+        Assert.Equal(MsrpStatus.Forbidden, refused.StatusCode);
+        Assert.False(b.IsBound);
+
+        // The same pair with the real fingerprint binds: a presents its certificate and b checks it.
+        var a2 = ea.CreateSession();
+        var b2 = eb.CreateSession();
+        await b2.StartAsync(a2.LocalDescription, active: false, ct);
+        await a2.StartAsync(b2.LocalDescription, active: true, ct);
+        await b2.WhenBound.WaitAsync(ct);
+        Assert.True((await a2.SendAsync("checked"u8.ToArray(), "text/plain", ct: ct)).IsSuccess);
+        Assert.Equal("checked", Encoding.UTF8.GetString(await (await b2.ReceiveAsync(ct)).ReadAllBytesAsync(ct: ct)));
+    }
+
+    [Fact]
+    public async Task Tls_passive_side_refuses_a_client_without_certificate_when_the_sdp_has_a_fingerprint()
+    {
+        // a's endpoint has no certificate of its own, so it presents none; b's SDP view of a claims one.
+        await using var ea = MsrpEndpoint.Start(new MsrpEndpointOptions());
+        await using var eb = TestNet.Endpoint(tls: true);
+        var a = ea.CreateSession();
+        var b = eb.CreateSession();
+        var ct = TestNet.Bounded();
+        await b.StartAsync(a.LocalDescription with { Fingerprint = MsrpFingerprint.Compute(TestNet.SelfSigned()) }, active: false, ct);
+        var refused = await Assert.ThrowsAsync<MsrpException>(async () => await a.StartAsync(b.LocalDescription, active: true, ct));
+        Assert.Equal(MsrpStatus.Forbidden, refused.StatusCode);
+        Assert.False(b.IsBound);
+    }
+
     [Theory]
     [InlineData(false, true)]
     [InlineData(true, false)]
@@ -158,6 +198,49 @@ public sealed class MsrpSessionTests
         var (hash, length) = await hashing;
         Assert.Equal(size, length);
         Assert.Equal(source.Hash(), hash);
+    }
+
+    [Theory]
+    [InlineData(0)] // seekable stream: read straight into the output, checked piece by piece
+    [InlineData(1)] // memory: checked before the chunk is written
+    [InlineData(2)] // non-seekable stream: through a pipe, checked across its segments
+    public async Task Body_containing_the_end_line_gets_another_transaction_id_or_an_interrupted_chunk(int kind)
+    {
+        await using var ea = TestNet.Endpoint();
+        await using var eb = TestNet.Endpoint();
+        var (a, b) = await TestNet.PairAsync(ea, eb);
+        var ct = TestNet.Bounded();
+        const string tid = "collideCollide01";
+        var content = new byte[300 * 1024];
+        new Random(7).NextBytes(content);
+        // RFC 4975 §7.1: "-------tid" in the body, inside a piece and around 4 KiB / 64 KiB pipe block boundaries.
+        var boundary = Encoding.ASCII.GetBytes("\r\n-------" + tid);
+        foreach (int at in new[] { 1000, 4090, 65530, 131060, 200000 })
+        {
+            boundary.CopyTo(content, at);
+        }
+        int calls = 0;
+        a.TransactionIds = () => Interlocked.Increment(ref calls) <= 3 ? tid : MsrpWire.NewId();
+        var options = new MsrpSendOptions();
+        var send = kind switch
+        {
+            0 => a.SendAsync(new MemoryStream(content), "application/octet-stream", options, ct),
+            1 => a.SendAsync(content.AsMemory(), "application/octet-stream", options, ct),
+            _ => a.SendAsync(new NonSeekableStream(content), "application/octet-stream", options, ct),
+        };
+        var message = await b.ReceiveAsync(ct);
+        var received = await message.ReadAllBytesAsync(ct: ct);
+        Assert.True((await send).IsSuccess);
+        Assert.Equal(MsrpReceiveOutcome.Complete, await message.Completion.WaitAsync(ct));
+        Assert.Equal(content, received);
+        Assert.True(calls > 3, "the colliding id was offered and refused");
+    }
+
+    private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
     }
 
     [Fact]
