@@ -38,6 +38,7 @@ internal static class DemoMessaging
         public Channel<RcsNotificationEventArgs> Notifications { get; } = Channel.CreateUnbounded<RcsNotificationEventArgs>();
         public Channel<IsComposingState> Composing { get; } = Channel.CreateUnbounded<IsComposingState>();
         public Channel<RcsChatStateEventArgs> States { get; } = Channel.CreateUnbounded<RcsChatStateEventArgs>();
+        public Channel<RcsIncomingFileTransfer> Files { get; } = Channel.CreateUnbounded<RcsIncomingFileTransfer>();
 
         public static async Task<T> NextAsync<T>(Channel<T> channel) => await channel.Reader.ReadAsync().AsTask().WaitAsync(s_wait).ConfigureAwait(false);
     }
@@ -89,7 +90,15 @@ internal static class DemoMessaging
             }
             await server.StartAsync().ConfigureAwait(false);
             var serverEndPoint = server.LocalEndPoints[0];
-            Line("centre", $"listening on {serverEndPoint}, domain {Domain}, store {Path.Combine(data, "rcscore.db")} (SQLite, WAL), MSRP relay {server.MsrpRelay!.Uri}");
+            // GSMA RCC.07 FT via HTTP: the content server next to the message centre, files under the data directory.
+            await using var contentServer = new RcsCore.Hosting.ContentServer.FileTransferContentServer(new RcsCore.Hosting.ContentServer.ContentServerOptions
+            {
+                DataDirectory = data,
+                ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+                Realm = Domain,
+            }, server.Subscribers!);
+            await contentServer.StartAsync().ConfigureAwait(false);
+            Line("centre", $"listening on {serverEndPoint}, domain {Domain}, store {Path.Combine(data, "rcscore.db")} (SQLite, WAL), MSRP relay {server.MsrpRelay!.Uri}, content server {contentServer.BaseUri}");
 
             Person Create(string name) => new(name, new RcsClient(new RcsClientOptions
             {
@@ -98,6 +107,7 @@ internal static class DemoMessaging
                 Server = serverEndPoint,
                 Credentials = ImsCredentials.FromPassword(name + "-secret"),
                 MsrpRelay = server.MsrpRelay!.Uri,
+                FileTransferHttpServer = contentServer.BaseUri,
                 Product = "RcsCore-demo",
             }));
             var alice = Create("alice");
@@ -113,6 +123,7 @@ internal static class DemoMessaging
                 person.Client.NotificationReceived += (_, e) => person.Notifications.Writer.TryWrite(e);
                 person.Client.ComposingChanged += (_, e) => person.Composing.Writer.TryWrite(e.State);
                 person.Client.ChatStateChanged += (_, e) => person.States.Writer.TryWrite(e);
+                person.Client.FileTransferReceived += (_, e) => person.Files.Writer.TryWrite(e);
             }
 
             await Step("alice, bob and carol register (Digest) with the CPM feature tags", async () =>
@@ -201,6 +212,34 @@ internal static class DemoMessaging
                 Line("alice", $"received {got.Content.Length} bytes of {got.ContentType} ({got.Mode}), SHA-256 {Convert.ToHexStringLower(SHA256.HashData(got.Content.Span))[..16]}… matches");
                 await Person.NextAsync(carol.Notifications).ConfigureAwait(false);
                 Line("carol", "receipt: delivered");
+            }).ConfigureAwait(false);
+
+            await Step("alice → bob: a picture with its thumbnail over MSRP (RFC 5547), bob → alice: one over HTTP (RCC.07 content server)", async () =>
+            {
+                foreach (var (from, to, method) in new[] { (alice, bob, RcsFileTransferMethod.Msrp), (bob, alice, RcsFileTransferMethod.Http) })
+                {
+                    var picture = RandomNumberGenerator.GetBytes(256 * 1024);
+                    var thumbnail = RandomNumberGenerator.GetBytes(6 * 1024);
+                    string name = from.Name + "-holiday.jpg";
+                    var sending = from.Client.SendFileAsync(SipUri.Parse($"sip:{to.Name}@{Domain}"), new MemoryStream(picture),
+                        new RcsFileInfo(name, "image/jpeg", picture.Length) { Thumbnail = thumbnail, ThumbnailContentType = "image/jpeg" },
+                        new RcsFileTransferOptions { Method = method });
+                    var incoming = await Person.NextAsync(to.Files).ConfigureAwait(false);
+                    Check(incoming.File.Thumbnail is { } t && t.Span.SequenceEqual(thumbnail), "thumbnail intact");
+                    Line(to.Name, $"{incoming.Method} file offer {incoming.File.FileName} ({incoming.File.Size / 1024} KB) with a {thumbnail.Length / 1024} KB thumbnail");
+                    var destination = new MemoryStream();
+                    var received = await incoming.AcceptAsync(destination).ConfigureAwait(false);
+                    var sent = await sending.ConfigureAwait(false);
+                    Check(sent.IsSuccess && received.IsSuccess && destination.ToArray().AsSpan().SequenceEqual(picture), "file intact");
+                    Line(from.Name, $"sent {name} over {sent.Method}: {sent.Outcome}");
+                    Line(to.Name, $"received {name}, SHA-256 {Convert.ToHexStringLower(received.Sha256!.Value.Span)[..16]}… matches");
+                }
+                // FT over HTTP: the file-info message gets delivered and displayed receipts (RFC 5438).
+                for (int i = 0; i < 2; i++)
+                {
+                    var receipt = await Person.NextAsync(bob.Notifications).ConfigureAwait(false);
+                    Line("bob", $"receipt for the HTTP file: {receipt.Status.ToString().ToLowerInvariant()}");
+                }
             }).ConfigureAwait(false);
 
             await Step("bob goes offline; alice writes to him and sends a photo: the message centre stores them", async () =>

@@ -30,7 +30,10 @@ public class DemoCommandTests
             "48 KB photo in large-message mode: the message centre took it (200)", "3 messages pending for bob",
             "received stored \"Bob, are you still coming?\"", "received stored \"Call me when you see this.\"",
             "received stored 48 KB image/jpeg in large-message mode", "received 3 stored messages",
-            "RCS messaging: 10/10 steps ok",
+            "Msrp file offer alice-holiday.jpg (256 KB) with a 6 KB thumbnail", "sent alice-holiday.jpg over Msrp: Completed",
+            "Http file offer bob-holiday.jpg (256 KB) with a 6 KB thumbnail", "sent bob-holiday.jpg over Http: Completed",
+            "received bob-holiday.jpg, SHA-256", "receipt for the HTTP file: displayed",
+            "RCS messaging: 11/11 steps ok",
         ])
         {
             Assert.Contains(step, text, StringComparison.Ordinal);
