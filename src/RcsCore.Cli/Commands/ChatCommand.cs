@@ -25,6 +25,7 @@ internal static class ChatCommand
         var password = new Option<string?>("--password") { Description = "Digest password (omit to register without authentication)." };
         var to = new Option<string?>("--to") { Description = "Who your lines go to, e.g. sip:bob@example.com (omit to only receive)." };
         var relay = new Option<string?>("--msrp-relay") { Description = "The message centre's MSRP relay (RFC 4976), e.g. msrp://127.0.0.1:2855;tcp (omit for direct MSRP; needs --password)." };
+        var contentServer = new Option<string?>("--content-server") { Description = "The FT over HTTP content server (GSMA RCC.07), e.g. http://127.0.0.1:8080/: advertise FT over HTTP (files can also arrive over HTTP without it); needs --password." };
         var downloadDir = new Option<DirectoryInfo?>("--download-dir") { Description = "Accept incoming files (rcs send-file) into this directory; without it they are declined." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level (to stderr).", DefaultValueFactory = _ => LogLevel.Warning };
         var cmd = new Command("chat", "Interactive RCS chat: lines from stdin go to --to, incoming messages are printed.");
@@ -34,6 +35,7 @@ internal static class ChatCommand
         cmd.Options.Add(to);
         cmd.Options.Add(relay);
         cmd.Options.Add(downloadDir);
+        cmd.Options.Add(contentServer);
         cmd.Options.Add(logLevel);
         cmd.SetAction(async (result, ct) =>
         {
@@ -48,6 +50,10 @@ internal static class ChatCommand
                 if (result.GetValue(to) is { } target)
                 {
                     peer = ParseUser(target, "--to");
+                }
+                if (ParseContentServer(result.GetValue(contentServer)) is not null && result.GetValue(password) is null)
+                {
+                    throw new FormatException("--content-server needs --password");
                 }
                 if (result.GetValue(relay) is { } relayText)
                 {
@@ -64,13 +70,18 @@ internal static class ChatCommand
             using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(result.GetValue(logLevel)));
             var downloads = result.GetValue(downloadDir);
             downloads?.Create();
-            return await RunAsync(stdout, stderr, stdin ?? Console.In, serverEndPoint, identity, result.GetValue(password), peer, relayUri, downloads?.FullName, logs, ct).ConfigureAwait(false);
+            return await RunAsync(stdout, stderr, stdin ?? Console.In, serverEndPoint, identity, result.GetValue(password), peer, relayUri, ParseContentServer(result.GetValue(contentServer)), downloads?.FullName, logs, ct).ConfigureAwait(false);
         });
         return cmd;
     }
 
+    /// <summary>An absolute http(s) URI, or null for none; <see cref="FormatException"/> otherwise.</summary>
+    internal static Uri? ParseContentServer(string? text) => text is null ? null
+        : Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
+        : throw new FormatException($"--content-server '{text}' is not an http(s) URI");
+
     private static async Task<int> RunAsync(TextWriter stdout, TextWriter stderr, TextReader stdin, SipEndPoint server, SipUri identity, string? password, SipUri? peer,
-        RcsCore.Parsing.Msrp.MsrpUri? relay, string? downloadDir, ILoggerFactory logs, CancellationToken ct)
+        RcsCore.Parsing.Msrp.MsrpUri? relay, Uri? contentServer, string? downloadDir, ILoggerFactory logs, CancellationToken ct)
     {
         var output = new Lock();
         void Print(string line)
@@ -89,6 +100,7 @@ internal static class ChatCommand
             Credentials = password is null ? null : ImsCredentials.FromPassword(password),
             AcceptChatsAutomatically = true,
             MsrpRelay = relay,
+            FileTransferHttpServer = contentServer,
             Product = "rcs-chat",
             FileAutoAcceptMaxBytes = downloadDir is null ? 0 : long.MaxValue,
             FileDownloadDirectory = downloadDir,

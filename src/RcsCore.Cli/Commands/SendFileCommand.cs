@@ -23,14 +23,20 @@ internal static class SendFileCommand
         var password = new Option<string?>("--password") { Description = "Digest password (omit to register without authentication)." };
         var to = new Option<string>("--to") { Description = "The recipient, e.g. sip:bob@example.com.", Required = true };
         var resumeFrom = new Option<long>("--resume-from") { Description = "Resume an interrupted transfer: bytes the recipient already has (RFC 5547 a=file-range).", DefaultValueFactory = _ => 0 };
+        var method = new Option<RcsFileTransferMethod>("--method") { Description = "auto (HTTP when a content server is given and the peer supports it or is offline, else MSRP), msrp or http.", DefaultValueFactory = _ => RcsFileTransferMethod.Auto };
+        var contentServer = new Option<string?>("--content-server") { Description = "The FT over HTTP content server (GSMA RCC.07), e.g. http://127.0.0.1:8080/ (rcs serve --data runs one there); needs --password." };
+        var relay = new Option<string?>("--msrp-relay") { Description = "The message centre's MSRP relay (RFC 4976), e.g. msrp://127.0.0.1:2855;tcp; needs --password." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level (to stderr).", DefaultValueFactory = _ => LogLevel.Warning };
         var file = new Argument<FileInfo>("FILE") { Description = "The file to send." };
-        var cmd = new Command("send-file", "Send a file to --to over MSRP (RCS file transfer, RFC 5547), with a progress bar.");
+        var cmd = new Command("send-file", "Send a file to --to (RCS file transfer over MSRP, RFC 5547, or over HTTP, GSMA RCC.07), with a progress bar.");
         cmd.Options.Add(server);
         cmd.Options.Add(user);
         cmd.Options.Add(password);
         cmd.Options.Add(to);
         cmd.Options.Add(resumeFrom);
+        cmd.Options.Add(method);
+        cmd.Options.Add(contentServer);
+        cmd.Options.Add(relay);
         cmd.Options.Add(logLevel);
         cmd.Arguments.Add(file);
         cmd.SetAction(async (result, ct) =>
@@ -38,12 +44,25 @@ internal static class SendFileCommand
             SipEndPoint serverEndPoint;
             SipUri identity;
             SipUri peer;
+            RcsCore.Parsing.Msrp.MsrpUri? relayUri = null;
             var path = result.GetValue(file)!;
             try
             {
                 serverEndPoint = ChatCommand.ParseServer(result.GetValue(server)!);
                 identity = ChatCommand.ParseUser(result.GetValue(user)!, "--user");
                 peer = ChatCommand.ParseUser(result.GetValue(to)!, "--to");
+                if ((ChatCommand.ParseContentServer(result.GetValue(contentServer)) is not null || result.GetValue(relay) is not null) && result.GetValue(password) is null)
+                {
+                    throw new FormatException("--content-server and --msrp-relay need --password");
+                }
+                if (result.GetValue(relay) is { } relayText && !RcsCore.Parsing.Msrp.MsrpUri.TryParse(relayText, out relayUri))
+                {
+                    throw new FormatException($"--msrp-relay '{relayText}' is not an msrp: URI");
+                }
+                if (result.GetValue(method) == RcsFileTransferMethod.Http && ChatCommand.ParseContentServer(result.GetValue(contentServer)) is null)
+                {
+                    throw new FormatException("--method http needs --content-server");
+                }
             }
             catch (FormatException e)
             {
@@ -56,13 +75,14 @@ internal static class SendFileCommand
                 return 2;
             }
             using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(result.GetValue(logLevel)));
-            return await RunAsync(stdout, stderr, serverEndPoint, identity, result.GetValue(password), peer, path, result.GetValue(resumeFrom), logs, ct).ConfigureAwait(false);
+            var transfer = new RcsFileTransferOptions { ResumeFrom = result.GetValue(resumeFrom), Method = result.GetValue(method) };
+            return await RunAsync(stdout, stderr, serverEndPoint, identity, result.GetValue(password), peer, path, transfer, ChatCommand.ParseContentServer(result.GetValue(contentServer)), relayUri, logs, ct).ConfigureAwait(false);
         });
         return cmd;
     }
 
-    private static async Task<int> RunAsync(TextWriter stdout, TextWriter stderr, SipEndPoint server, SipUri identity, string? password, SipUri peer, FileInfo file, long resumeFrom,
-        ILoggerFactory logs, CancellationToken ct)
+    private static async Task<int> RunAsync(TextWriter stdout, TextWriter stderr, SipEndPoint server, SipUri identity, string? password, SipUri peer, FileInfo file,
+        RcsFileTransferOptions transfer, Uri? contentServer, RcsCore.Parsing.Msrp.MsrpUri? relay, ILoggerFactory logs, CancellationToken ct)
     {
         var console = DemoCommand.CreateConsole(stdout);
         await using var client = new RcsClient(new RcsClientOptions
@@ -70,6 +90,8 @@ internal static class SendFileCommand
             PublicIdentity = identity,
             Server = server,
             Credentials = password is null ? null : ImsCredentials.FromPassword(password),
+            FileTransferHttpServer = contentServer,
+            MsrpRelay = relay,
             Product = "rcs-send-file",
         }, logs);
         try
@@ -82,9 +104,9 @@ internal static class SendFileCommand
                 .StartAsync(async ctx =>
                 {
                     var task = ctx.AddTask(Markup.Escape(file.Name), maxValue: Math.Max(1, file.Length));
-                    task.Value = resumeFrom;
+                    task.Value = transfer.ResumeFrom;
                     var progress = new Reporter(p => task.Value = p.BytesTransferred);
-                    sent = await client.SendFileAsync(peer, file.FullName, new RcsFileTransferOptions { ResumeFrom = resumeFrom }, progress, ct).ConfigureAwait(false);
+                    sent = await client.SendFileAsync(peer, file.FullName, transfer, progress, ct).ConfigureAwait(false);
                     if (sent.IsSuccess)
                     {
                         task.Value = task.MaxValue;
@@ -92,7 +114,7 @@ internal static class SendFileCommand
                     task.StopTask();
                 }).ConfigureAwait(false);
             var outcome = sent!;
-            console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"{outcome.Outcome.ToString().ToLowerInvariant()}: {outcome.BytesTransferred:N0} of {outcome.TotalBytes:N0} bytes, transfer id {Markup.Escape(outcome.TransferId)}")
+            console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"{outcome.Outcome.ToString().ToLowerInvariant()} over {outcome.Method.ToString().ToUpperInvariant()}: {outcome.BytesTransferred:N0} of {outcome.TotalBytes:N0} bytes, transfer id {Markup.Escape(outcome.TransferId)}")
                 + (outcome.Reason is null ? string.Empty : $" ({Markup.Escape(outcome.Reason)})"));
             if (outcome.Sha256 is { } sha256)
             {

@@ -13,8 +13,10 @@ public sealed class SendFileCommandTests
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task AFileSentFromTheCommandLineIsSavedByTheChatCommandWithTheSameSha256()
+    [Theory]
+    [InlineData("msrp")]
+    [InlineData("http")]
+    public async Task AFileSentFromTheCommandLineIsSavedByTheChatCommandWithTheSameSha256(string method)
     {
         var subscribers = new InMemorySubscriberStore();
         foreach (var user in (string[])["alice", "bob"])
@@ -30,6 +32,15 @@ public sealed class SendFileCommandTests
         await server.StartAsync();
         string address = server.LocalEndPoints[0].Address.ToString();
         string work = Directory.CreateTempSubdirectory("rcs-send-file-").FullName;
+        // FT over HTTP (GSMA RCC.07): a content server next to the message centre.
+        await using var content = new RcsCore.Hosting.ContentServer.FileTransferContentServer(new RcsCore.Hosting.ContentServer.ContentServerOptions
+        {
+            DataDirectory = Path.Combine(work, "content"),
+            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Realm = "ft.test",
+        }, subscribers);
+        await content.StartAsync();
+        string[] httpOptions = method == "http" ? ["--method", "http", "--content-server", content.BaseUri.ToString()] : [];
         try
         {
             string source = Path.Combine(work, "report.pdf");
@@ -58,11 +69,11 @@ public sealed class SendFileCommandTests
             var aliceOut = new StringWriter();
             var aliceErr = new StringWriter();
             int code = await Program.BuildRoot(aliceOut, aliceErr)
-                .Parse(["send-file", "--server", $"tcp:{address}", "--user", "sip:alice@ft.test", "--password", "alicepw", "--to", "bob@ft.test", source])
+                .Parse(["send-file", "--server", $"tcp:{address}", "--user", "sip:alice@ft.test", "--password", "alicepw", "--to", "bob@ft.test", .. httpOptions, source])
                 .InvokeAsync(cancellationToken: TestContext.Current.CancellationToken).WaitAsync(s_wait);
             string sha256 = Convert.ToHexStringLower(SHA256.HashData(data));
             Assert.True(code == 0, aliceOut + aliceErr.ToString());
-            Assert.Contains("completed: 300,000 of 300,000 bytes", aliceOut.ToString(), StringComparison.Ordinal);
+            Assert.Contains($"completed over {method.ToUpperInvariant()}: 300,000 of 300,000 bytes", aliceOut.ToString(), StringComparison.Ordinal);
             Assert.Contains("sha-256 " + sha256, aliceOut.ToString(), StringComparison.Ordinal);
 
             await Eventually(() => BobOutput().Contains("file report.pdf: completed, 300000 bytes, sha-256 " + sha256, StringComparison.Ordinal));
