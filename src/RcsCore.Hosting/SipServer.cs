@@ -117,7 +117,7 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         var messageStore = options.MessageStore ?? (_database is not null ? _ownedMessageStore = SqliteMessageStore.Open(_database) : new InMemoryMessageStore());
         var users = new SipMessageRecipientDirectory(_locationRouter, Router, subscribers, options.Domains);
         // With subscribers (authenticated registration) nobody may send MESSAGE or INVITE in a user's name but that user.
-        _senders = subscribers is null ? null : new SipSenderVerifier(_locationRouter, users, () => MessageCentre!);
+        _senders = subscribers is null || !options.VerifySenders ? null : new SipSenderVerifier(_locationRouter, users, () => MessageCentre!);
         MessageCentre = new MessageCentre(options.MessageCentre, messageStore,
             users, _locationRouter, _proxy, new RequestSender(this), resolver,
             options.MessagingPolicy, options.TimeProvider, loggerFactory.CreateLogger<MessageCentre>());
@@ -167,10 +167,6 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
         await Locations.StartAsync(ct).ConfigureAwait(false);
         await MessageCentre.StartAsync(ct).ConfigureAwait(false);
         await _transport.StartAsync(ct).ConfigureAwait(false);
-        foreach (var ep in _transport.LocalEndPoints)
-        {
-            Log.Listening(_logger, ep);
-        }
         // The depot of deferred large messages sends through our own listener (TCP when we have one).
         var depotNextHop = _transport.LocalEndPoints.FirstOrDefault(e => e.Protocol == SipTransportProtocol.Tcp, _transport.LocalEndPoints[0]);
         await MessageCentre.StartLargeMessageDepotAsync(depotNextHop, _loggerFactory, ct).ConfigureAwait(false);
@@ -180,6 +176,11 @@ public sealed partial class SipServer : IAsyncDisposable, ISipTransactionUser
             var subscribers = Subscribers ?? throw new InvalidOperationException("The MSRP relay authenticates subscribers: configure Subscribers or a DataDirectory.");
             MsrpRelay = RcsCore.Msrp.Relay.MsrpRelay.Start(new SubscriberMsrpRelayAuthenticator(subscribers), relay, _loggerFactory);
             Log.MsrpRelayListening(_logger, MsrpRelay.Uri);
+        }
+        // Logged once everything is up: "listening" means ready (scripts and tests wait for it).
+        foreach (var ep in _transport.LocalEndPoints)
+        {
+            Log.Listening(_logger, ep);
         }
     }
 

@@ -99,6 +99,14 @@ public sealed class SipServerOptions
     /// </summary>
     public RcsCore.Msrp.Relay.MsrpRelayOptions? MsrpRelay { get; init; }
 
+    /// <summary>
+    /// With a subscriber store, refuse (403) a MESSAGE or INVITE that names one of our users in From,
+    /// P-Preferred-Identity or P-Asserted-Identity unless it comes from where that user registered (3GPP TS 24.229
+    /// §5.2.6.3.3, RFC 3325 §5). Default true; turn off only for test beds where one agent registers for another
+    /// (third-party registration, RFC 3261 §10.2) and a third one sends in its name.
+    /// </summary>
+    public bool VerifySenders { get; init; } = true;
+
     /// <summary>The clock of the registrar, the reg event package, the nonces and the message centre (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -100,7 +100,10 @@ public sealed class MessageCentreInteropTests
             string[] Uas(string scenario, int p) => ["-sf", Sipp.Scenario(scenario), "-i", "127.0.0.1", "-p", Int(p), "-t", "u1", "-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error"];
             await using var aliceUas = ChildProcess.Start(Sipp.RequireSipp(), Uas("uas-imdn.xml", aliceUasPort), Path.GetTempPath());
             await using var bobUas = ChildProcess.Start(Sipp.RequireSipp(), Uas("uas-message-cpim.xml", bobUasPort), Path.GetTempPath());
-            await using var serve = await RcsServe.StartAsync(port, "--data", data, "--domain", Domain, "--notify-direct-delivery");
+            // A third-party registration (RFC 3261 §10.2): the registrar agent registers the SIPp UASs, and the SIPp UAC
+            // sends in alice's name from yet another port, so the registered-flow sender check is off for this test bed.
+            await using var serve = await RcsServe.StartAsync(port, "--data", data, "--domain", Domain, "--notify-direct-delivery", "--no-sender-check",
+                "--msrp-relay", $"127.0.0.1:{Sipp.FreePort(tcp: true)}");
             await using var registrar = await InteropUserAgent.StartAsync("registrar");
             Assert.Equal(200, (await registrar.RegisterAsync(port, Domain, "alicepw", aliceUasPort, "alice")).StatusCode);
             if (recipientOnline)

@@ -32,6 +32,7 @@ internal static partial class ServeCommand
         var capture = new Option<string?>("--capture") { Description = "Record every SIP message sent and received to this pcapng file (Wireshark/tshark open it)." };
         var msrpRelay = new Option<string?>("--msrp-relay") { Description = "The message centre's MSRP relay (RFC 4976) address:port; AUTH with the subscribers' Digest passwords. Default with --data: the first listener's address, port 2855; 'off' runs none." };
         var contentServer = new Option<string?>("--content-server") { Description = "Run the file transfer over HTTP content server (GSMA RCC.07) on this address:port (default 127.0.0.1:8080, needs --data; uploads authenticate with the subscribers' Digest passwords); 'off' disables it." };
+        var trustSenders = new Option<bool>("--no-sender-check") { Description = "Do not require MESSAGE/INVITE senders to send from where they registered (3GPP TS 24.229 §5.2.6.3.3); only for test beds with third-party registration." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Information };
         var cmd = new Command("serve", "Run the RcsCore SIP server until Ctrl+C / SIGTERM.");
         cmd.Options.Add(listen);
@@ -45,6 +46,7 @@ internal static partial class ServeCommand
         cmd.Options.Add(capture);
         cmd.Options.Add(msrpRelay);
         cmd.Options.Add(contentServer);
+        cmd.Options.Add(trustSenders);
         cmd.Options.Add(logLevel);
         cmd.SetAction(async (result, ct) =>
         {
@@ -53,7 +55,7 @@ internal static partial class ServeCommand
             {
                 options = BuildOptions(result.GetValue(listen), result.GetValue(route), result.GetValue(domain), result.GetValue(data), result.GetValue(dns), result.GetValue(digest),
                     new MessageCentreOptions { NotifyDirectDelivery = result.GetValue(notifyDirect), MessageExpiry = result.GetValue(expiry) ?? TimeSpan.FromDays(7) }, result.GetValue(capture),
-                    result.GetValue(msrpRelay));
+                    result.GetValue(msrpRelay), verifySenders: !result.GetValue(trustSenders));
             }
             catch (FormatException e)
             {
@@ -105,7 +107,7 @@ internal static partial class ServeCommand
     }
 
     internal static SipServerOptions BuildOptions(string[]? listen, string[]? routes, string[]? domains, string? data, bool useDns = false, string[]? digestAlgorithms = null,
-        MessageCentreOptions? messageCentre = null, string? capture = null, string? msrpRelay = null)
+        MessageCentreOptions? messageCentre = null, string? capture = null, string? msrpRelay = null, bool verifySenders = true)
     {
         messageCentre ??= new MessageCentreOptions();
         try
@@ -166,6 +168,7 @@ internal static partial class ServeCommand
             DigestAlgorithms = algorithms,
             MessageCentre = messageCentre,
             CapturePath = capture,
+            VerifySenders = verifySenders,
             MsrpRelay = RelayEndPoint(msrpRelay, data, endpoints[0]) is { } relayEndPoint ? new MsrpRelayOptions
             {
                 // RFC 4976 §5: the relay's own URI is msrp://host:port;tcp; its Digest realm is the first domain.
