@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RcsCore.Parsing.Sip;
@@ -119,33 +118,7 @@ public sealed partial class MessageCentre
     /// </summary>
     internal async Task StoreDeferredAsync(SipRequest invite, string sender, string recipient, string contentType, byte[] body)
     {
-        var now = _time.GetUtcNow();
-        var (imdnId, disposition) = _notifications.ReadRequest(contentType, body);
-        StringBuilder? headers = null;
-        foreach (var name in s_cpmHeaders)
-        {
-            if (invite.GetHeader(name) is { } value)
-            {
-                (headers ??= new StringBuilder()).Append(headers.Length > 0 ? "\r\n" : string.Empty)
-                    .Append(SipHeaderNames.GetName(name)).Append(": ").Append(value);
-            }
-        }
-        var asserted = invite.GetHeaders(SipHeaderName.PAssertedIdentity);
-        var message = new StoredMessage
-        {
-            Sender = sender,
-            Recipient = recipient,
-            From = invite.GetHeader(SipHeaderName.From)!,
-            To = invite.GetHeader(SipHeaderName.To)!,
-            AssertedIdentity = asserted.Count == 0 ? null : string.Join("\r\n", asserted),
-            Headers = headers?.ToString(),
-            ContentType = contentType,
-            Body = body,
-            ImdnMessageId = imdnId,
-            DispositionNotification = disposition,
-            ReceivedAt = now,
-            ExpiresAt = now + _options.MessageExpiry,
-        };
+        var message = Capture(invite, sender, recipient, contentType, body, static id => Array.IndexOf(s_cpmHeaders, id) >= 0);
         await EnqueueQuietlyAsync(message).ConfigureAwait(false);
         TrackQueue(recipient);
         _ = Kick(recipient);

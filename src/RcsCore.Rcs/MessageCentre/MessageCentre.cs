@@ -247,17 +247,21 @@ public sealed partial class MessageCentre : IAsyncDisposable
         return (asserted ?? request.From?.Uri)?.ToAddressOfRecord() ?? "anonymous";
     }
 
-    private StoredMessage Capture(SipRequest request, string sender, string recipient)
+    private StoredMessage Capture(SipRequest request, string sender, string recipient) =>
+        Capture(request, sender, recipient, request.ContentType ?? "text/plain", request.Body.ToArray(), static id => !s_hopHeaders.Contains(id));
+
+    /// <summary>
+    /// The stored form of a message: the request's From, To and P-Asserted-Identity, the headers <paramref name="keep"/>
+    /// selects (end-to-end ones, RFC 3428 §7), the content and its IMDN request (RFC 5438 §6), and the expiry.
+    /// </summary>
+    private StoredMessage Capture(SipRequest request, string sender, string recipient, string contentType, byte[] body, Func<SipHeaderName, bool> keep)
     {
         var now = _time.GetUtcNow();
-        string contentType = request.ContentType ?? "text/plain";
-        var body = request.Body.ToArray();
         var (imdnId, disposition) = _notifications.ReadRequest(contentType, body);
         StringBuilder? headers = null;
         for (int i = 0; i < request.HeaderCount; i++)
         {
-            var id = request.GetHeaderId(i);
-            if (s_hopHeaders.Contains(id))
+            if (!keep(request.GetHeaderId(i)))
             {
                 continue;
             }
