@@ -1,3 +1,4 @@
+using RcsCore.Tests.Common;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using RcsCore.Tests.Common;
 using Xunit;
 using static RcsCore.Rcs.Tests.Client.RcsTestNetwork;
 
@@ -91,7 +92,7 @@ public sealed class RcsFileTransferTests
         var alice = await net.ClientAsync("alice");
         var bob = await net.ClientAsync("bob");
         const long size = 64L * 1024 * 1024;
-        using var source = new PatternFile(size);
+        using var source = new GeneratedStream(size);
         using var cancel = new CancellationTokenSource();
         var sending = alice.SendFileAsync(Uri("bob"), source, Info("cancel.bin", size), progress: new Recorder(p =>
         {
@@ -101,7 +102,7 @@ public sealed class RcsFileTransferTests
             }
         }), ct: cancel.Token);
         var incoming = await bob.NextFileTransferAsync();
-        var received = await incoming.AcceptAsync(new HashingSink()).WaitAsync(Wait);
+        var received = await incoming.AcceptAsync(new HashingStream()).WaitAsync(Wait);
         var sent = await sending.WaitAsync(Wait);
         Assert.Equal(RcsFileTransferOutcome.Cancelled, sent.Outcome);
         Assert.Equal(RcsFileTransferOutcome.Cancelled, received.Outcome);
@@ -274,142 +275,6 @@ public sealed class RcsFileTransferTests
     }
 }
 
-/// <summary>A seekable read-only stream of deterministic pseudo-random bytes, generated on the fly (no memory held).</summary>
-internal sealed class PatternFile(long length) : Stream
-{
-    private long _position;
-
-    public byte[] Sha256()
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 20];
-        for (long at = 0; at < length; at += buffer.Length)
-        {
-            int n = (int)Math.Min(buffer.Length, length - at);
-            Fill(at, buffer.AsSpan(0, n));
-            hash.AppendData(buffer, 0, n);
-        }
-        return hash.GetHashAndReset();
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => true;
-
-    public override bool CanWrite => false;
-
-    public override long Length => length;
-
-    public override long Position
-    {
-        get => _position;
-        set => _position = value;
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        int n = (int)Math.Min(buffer.Length, length - _position);
-        if (n <= 0)
-        {
-            return 0;
-        }
-        Fill(_position, buffer[..n]);
-        _position += n;
-        return n;
-    }
-
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(Read(buffer.Span));
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => Task.FromResult(Read(buffer, offset, count));
-
-    public override long Seek(long offset, SeekOrigin origin) => _position = origin switch
-    {
-        SeekOrigin.Begin => offset,
-        SeekOrigin.Current => _position + offset,
-        _ => length + offset,
-    };
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    /// <summary>Byte i is a mix of i, so any offset can be generated directly.</summary>
-    private static void Fill(long at, Span<byte> span)
-    {
-        for (int i = 0; i < span.Length; i++)
-        {
-            ulong x = (ulong)(at + i) * 0x9E3779B97F4A7C15UL;
-            span[i] = (byte)((x >> 29) ^ (x >> 47));
-        }
-    }
-}
-
-/// <summary>A write-only stream that only hashes and counts.</summary>
-internal sealed class HashingSink : Stream
-{
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private long _length;
-
-    public byte[] Hash() => _hash.GetCurrentHash();
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => _length;
-
-    public override long Position
-    {
-        get => _length;
-        set => throw new NotSupportedException();
-    }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-    public override void Write(ReadOnlySpan<byte> buffer)
-    {
-        _hash.AppendData(buffer);
-        _length += buffer.Length;
-    }
-
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        Write(buffer.Span);
-        return ValueTask.CompletedTask;
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _hash.Dispose();
-        }
-        base.Dispose(disposing);
-    }
-}
-
 /// <summary>Tests that measure the process's managed heap: they run alone (no other test's garbage in the measure).</summary>
 [CollectionDefinition(nameof(MemoryBoundCollection), DisableParallelization = true)]
 public sealed class MemoryBoundCollection
@@ -429,10 +294,10 @@ public sealed class RcsFileTransferMemoryTests
         var alice = await net.ClientAsync("alice");
         var bob = await net.ClientAsync("bob");
         const long size = 100L * 1024 * 1024;
-        using var source = new PatternFile(size);
+        using var source = new GeneratedStream(size);
         var sending = alice.SendFileAsync(Uri("bob"), source, Info("big.bin", size));
         var incoming = await bob.NextFileTransferAsync();
-        using var sink = new HashingSink();
+        using var sink = new HashingStream();
         // Start from a collected heap: garbage other tests left behind is not this transfer's.
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -445,8 +310,8 @@ public sealed class RcsFileTransferMemoryTests
         Assert.Equal(RcsFileTransferOutcome.Completed, received.Outcome);
         Assert.Equal((RcsFileTransferOutcome.Completed, null), (sent.Outcome, sent.Reason));
         Assert.Equal(size, sink.Length);
-        Assert.Equal(source.Sha256(), sink.Hash());
-        Assert.Equal(source.Sha256(), received.Sha256!.Value.ToArray());
+        Assert.Equal(GeneratedStream.HashOf(size), sink.Hash());
+        Assert.Equal(GeneratedStream.HashOf(size), received.Sha256!.Value.ToArray());
         // Streamed: the managed heap never holds the file (100 MB); buffers are pooled chunks.
         Assert.True(peakHeap < 64L * 1024 * 1024, $"peak managed heap {peakHeap}");
         Assert.True(GC.GetTotalAllocatedBytes(precise: false) - before < size, "allocations proportional to the file size");

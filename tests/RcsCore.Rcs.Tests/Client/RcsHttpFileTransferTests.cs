@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using RcsCore.Rcs.Imdn;
+using RcsCore.Tests.Common;
 using Xunit;
 using static RcsCore.Rcs.Tests.Client.RcsTestNetwork;
 
@@ -150,7 +151,7 @@ public sealed class RcsHttpFileTransferTests
         var alice = await net.ClientAsync("alice");
         await net.ClientAsync("bob");
         // The content server's default limit is 200 MiB; a stream that claims more is refused before it is read.
-        var huge = new FakeLengthStream(201L * 1024 * 1024);
+        var huge = new GeneratedStream(201L * 1024 * 1024);
         var sent = await alice.SendFileAsync(Uri("bob"), huge, new RcsFileInfo("huge.bin", "application/octet-stream", huge.Length),
             new RcsFileTransferOptions { Method = RcsFileTransferMethod.Http }).WaitAsync(Wait);
         Assert.Equal((RcsFileTransferOutcome.Failed, 413), (sent.Outcome, sent.StatusCode));
@@ -166,44 +167,5 @@ public sealed class RcsHttpFileTransferTests
                 list.Add(value);
             }
         }
-    }
-
-    /// <summary>A readable stream of zeros of a given length (no memory behind it).</summary>
-    private sealed class FakeLengthStream(long length) : Stream
-    {
-        private long _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => true;
-
-        public override bool CanWrite => false;
-
-        public override long Length => length;
-
-        public override long Position { get => _position; set => _position = value; }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            int n = (int)Math.Min(count, length - _position);
-            Array.Clear(buffer, offset, n);
-            _position += n;
-            return n;
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => _position = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => _position + offset,
-            _ => length + offset,
-        };
-
-        public override void Flush()
-        {
-        }
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
