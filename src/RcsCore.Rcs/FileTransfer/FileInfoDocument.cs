@@ -139,7 +139,22 @@ public sealed record FileInfoDocument
     /// <remarks>Elements of other namespaces (e.g. branded URLs) and unknown <c>file-info</c> types are skipped.</remarks>
     public static FileInfoParseResult TryParse(ReadOnlyMemory<byte> xml, out FileInfoDocument? document, int maxSize = DefaultMaxSize)
     {
-        document = null;
+        var result = Parse(xml, maxSize, static (XmlReader reader, out FileInfoDocument? value) => Read(reader, out value), out var parsed);
+        document = parsed;
+        return result;
+    }
+
+    internal delegate FileInfoParseResult XmlRead<T>(XmlReader reader, out T? value)
+        where T : class;
+
+    /// <summary>
+    /// The frame of both parsers: size and DTD guards, a safe reader (RcsXml), <paramref name="read"/>, the rest of the
+    /// document checked to its end; any XML error is <see cref="FileInfoParseError.MalformedXml"/>, never an exception.
+    /// </summary>
+    internal static FileInfoParseResult Parse<T>(ReadOnlyMemory<byte> xml, int maxSize, XmlRead<T> read, out T? value)
+        where T : class
+    {
+        value = null;
         FileInfoParseResult result = Guard(xml, maxSize);
         if (!result.IsSuccess)
         {
@@ -149,24 +164,25 @@ public sealed record FileInfoDocument
         try
         {
             using XmlReader reader = RcsXml.CreateReader(xml, maxSize);
-            result = Read(reader, out document);
+            result = read(reader, out value);
             if (result.IsSuccess)
             {
                 RcsXml.ReadToEnd(reader);
             }
             else
             {
-                document = null;
+                value = null;
             }
 
             return result;
         }
         catch (XmlException e)
         {
-            document = null;
+            value = null;
             return FileInfoParseResult.Fail(FileInfoParseError.MalformedXml, e.Message);
         }
     }
+
 
     /// <summary>Writes the document: an XML declaration, then one element per line, CRLF line ends.</summary>
     /// <param name="output">The destination.</param>
@@ -476,33 +492,7 @@ public sealed record FileResumeInfo(long Start, long End, Uri Url)
     /// <remarks>The root may be in the <c>fthttp</c> namespace or in none (servers differ).</remarks>
     public static FileInfoParseResult TryParse(ReadOnlyMemory<byte> xml, out FileResumeInfo? info, int maxSize = FileInfoDocument.DefaultMaxSize)
     {
-        info = null;
-        FileInfoParseResult result = FileInfoDocument.Guard(xml, maxSize);
-        if (!result.IsSuccess)
-        {
-            return result;
-        }
-
-        try
-        {
-            using XmlReader reader = RcsXml.CreateReader(xml, maxSize);
-            result = Read(reader, out info);
-            if (result.IsSuccess)
-            {
-                RcsXml.ReadToEnd(reader);
-            }
-            else
-            {
-                info = null;
-            }
-
-            return result;
-        }
-        catch (XmlException e)
-        {
-            info = null;
-            return FileInfoParseResult.Fail(FileInfoParseError.MalformedXml, e.Message);
-        }
+        return FileInfoDocument.Parse(xml, maxSize, static (XmlReader reader, out FileResumeInfo? value) => Read(reader, out value), out info);
     }
 
     /// <summary>Writes the document.</summary>
