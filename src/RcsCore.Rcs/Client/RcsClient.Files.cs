@@ -289,8 +289,9 @@ public sealed partial class RcsClient
     }
 
     /// <summary>
-    /// An INVITE for the CPM file-transfer service: an RFC 5547 push offer. Answered by the user or automatically within
-    /// <see cref="RcsClientOptions.FileAutoAcceptMaxBytes"/>; pull offers (recvonly) are refused with 488.
+    /// An INVITE for the CPM file-transfer service: an RFC 5547 push offer, answered by the user or automatically within
+    /// <see cref="RcsClientOptions.FileAutoAcceptMaxBytes"/>, or a pull offer (recvonly), served by
+    /// <see cref="RcsClientOptions.FileProvider"/>.
     /// </summary>
     private async Task OnFileInviteAsync(SipIncomingRequest incoming, string peer, CancellationToken ct)
     {
@@ -298,11 +299,17 @@ public sealed partial class RcsClient
         var error = MsrpFileTransferBody.TryRead(incoming.Request.ContentType, incoming.Request.Body, out var sdp, out var parts)
             ? MsrpFileTransferSdp.TryRead(sdp.Span, out offer)
             : MsrpFileTransferSdpError.MalformedSdp;
-        if (error != MsrpFileTransferSdpError.None || offer!.Direction != SdpDirection.SendOnly)
+        if (error != MsrpFileTransferSdpError.None)
         {
-            // RFC 3261 §21.4.26: nothing acceptable (this client does not serve files on request: no pull).
-            Log.FileOfferRefused(_logger, Identity, peer, error == MsrpFileTransferSdpError.None ? "pull offer" : error.ToString());
+            // RFC 3261 §21.4.26: nothing acceptable.
+            Log.FileOfferRefused(_logger, Identity, peer, error);
             await incoming.RejectAsync(488, null, ct).ConfigureAwait(false);
+            return;
+        }
+        if (offer!.Direction == SdpDirection.RecvOnly)
+        {
+            // RFC 5547 §8.3: a recvonly offer requests a file from us (pull; RcsClient.Files.Pull.cs).
+            await ServeFileAsync(incoming, peer, offer, ct).ConfigureAwait(false);
             return;
         }
         var selector = offer.Selector;
