@@ -218,47 +218,9 @@ public sealed partial class RcsClient
                 {
                     return Result(RcsFileTransferOutcome.Cancelled, sent, 481, "the receiver ended the session");
                 }
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
-                // The receiver's BYE (it cancelled) stops the send.
-                _ = ended.Task.ContinueWith(static (_, s) => CancelQuietly((CancellationTokenSource)s!), linked, CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                try
-                {
-                    await msrp.StartAsync(answer!.Msrp, MsrpSessionDescription.IsActiveRole(isOfferer: true, answer.Msrp.Setup), linked.Token).ConfigureAwait(false);
-                    var sendOptions = new MsrpSendOptions
-                    {
-                        StartOffset = options.ResumeFrom,
-                        TotalSize = size >= 0 ? size : null,
-                        // RFC 4975 §7.1.2: a relay answers each chunk hop by hop (RFC 4976 §6.4), so only the receiver's
-                        // success REPORT says the whole file arrived; the BYE waits for it.
-                        Reports = MsrpReportPolicy.Full,
-                        Progress = new SyncProgress(bytes =>
-                        {
-                            Volatile.Write(ref sent, bytes);
-                            progress?.Report(new RcsFileTransferProgress(bytes, size));
-                        }),
-                    };
-                    var outcome = await msrp.SendAsync(content, file.ContentType, sendOptions, linked.Token).ConfigureAwait(false);
-                    if (outcome.IsSuccess)
-                    {
-                        Log.FileSent(_logger, Identity, peer, file.FileName, outcome.BytesSent);
-                        return Result(RcsFileTransferOutcome.Completed, outcome.BytesSent, 200, null);
-                    }
-                    // The receiver may have stopped the message (its session is gone: 481) and its BYE be on the way.
-                    await Task.WhenAny(ended.Task, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
-                    return ended.Task.IsCompleted
-                        ? Result(RcsFileTransferOutcome.Cancelled, Volatile.Read(ref sent), outcome.StatusCode, "cancelled by the receiver")
-                        : Result(RcsFileTransferOutcome.Failed, Volatile.Read(ref sent), outcome.StatusCode, outcome.Reason);
-                }
-                catch (OperationCanceledException) when (linked.IsCancellationRequested)
-                {
-                    // RFC 4975 §7.1: SendAsync ended the message with '#'; the receiver learns of the cancel from it and our BYE.
-                    return Result(RcsFileTransferOutcome.Cancelled, Volatile.Read(ref sent), 487, ended.Task.IsCompleted ? "cancelled by the receiver" : "cancelled");
-                }
-                catch (Exception e) when (e is IOException or MsrpException or System.Net.Sockets.SocketException)
-                {
-                    return Result(ended.Task.IsCompleted ? RcsFileTransferOutcome.Cancelled : RcsFileTransferOutcome.Failed, Volatile.Read(ref sent), 503, e.Message);
-                }
+                var sendOutcome = await SendFileMessageAsync(msrp, (answer!.Msrp, MsrpSessionDescription.IsActiveRole(isOfferer: true, answer.Msrp.Setup)), content,
+                    file.ContentType, peer, file.FileName, options.ResumeFrom, size, ended.Task, progress, ct).ConfigureAwait(false);
+                return Result(sendOutcome.Outcome, sendOutcome.Bytes, sendOutcome.Status, sendOutcome.Reason);
             }
             finally
             {
@@ -268,9 +230,68 @@ public sealed partial class RcsClient
         }
     }
 
+    /// <summary>How the MSRP part of a transfer ended (bytes counted from the start of the file).</summary>
+    private readonly record struct MsrpFileOutcome(RcsFileTransferOutcome Outcome, long Bytes, int Status, string? Reason, byte[]? Sha256 = null);
+
     /// <summary>
-    /// An INVITE for the CPM file-transfer service: an RFC 5547 push offer. Answered by the user or automatically within
-    /// <see cref="RcsClientOptions.FileAutoAcceptMaxBytes"/>; pull offers (recvonly) are refused with 488.
+    /// Sends a file as one MSRP message once the SDP exchange is done, for a push offerer and a pull answerer alike:
+    /// starts the session when <paramref name="start"/> is given, sends with success reports and stops when
+    /// <paramref name="ended"/> (the peer's BYE) completes or <paramref name="ct"/> is cancelled.
+    /// </summary>
+    private async Task<MsrpFileOutcome> SendFileMessageAsync(MsrpSession msrp, (MsrpSessionDescription Remote, bool Active)? start, Stream content, string contentType,
+        string peer, string fileName, long startOffset, long size, Task ended, IProgress<RcsFileTransferProgress>? progress, CancellationToken ct)
+    {
+        long sent = startOffset;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
+        // The receiver's BYE (it cancelled) stops the send.
+        _ = ended.ContinueWith(static (_, s) => CancelQuietly((CancellationTokenSource)s!), linked, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            if (start is { } remote)
+            {
+                await msrp.StartAsync(remote.Remote, remote.Active, linked.Token).ConfigureAwait(false);
+            }
+            var sendOptions = new MsrpSendOptions
+            {
+                StartOffset = startOffset,
+                TotalSize = size >= 0 ? size : null,
+                // RFC 4975 §7.1.2: a relay answers each chunk hop by hop (RFC 4976 §6.4), so only the receiver's
+                // success REPORT says the whole file arrived; the BYE waits for it.
+                Reports = MsrpReportPolicy.Full,
+                Progress = new SyncProgress(bytes =>
+                {
+                    Volatile.Write(ref sent, bytes);
+                    progress?.Report(new RcsFileTransferProgress(bytes, size));
+                }),
+            };
+            var outcome = await msrp.SendAsync(content, contentType, sendOptions, linked.Token).ConfigureAwait(false);
+            if (outcome.IsSuccess)
+            {
+                Log.FileSent(_logger, Identity, peer, fileName, outcome.BytesSent);
+                return new(RcsFileTransferOutcome.Completed, outcome.BytesSent, 200, null);
+            }
+            // The receiver may have stopped the message (its session is gone: 481) and its BYE be on the way.
+            await Task.WhenAny(ended, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
+            return ended.IsCompleted
+                ? new(RcsFileTransferOutcome.Cancelled, Volatile.Read(ref sent), outcome.StatusCode, "cancelled by the receiver")
+                : new(RcsFileTransferOutcome.Failed, Volatile.Read(ref sent), outcome.StatusCode, outcome.Reason);
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            // RFC 4975 §7.1: SendAsync ended the message with '#'; the receiver learns of the cancel from it and our BYE.
+            return new(RcsFileTransferOutcome.Cancelled, Volatile.Read(ref sent), 487, ended.IsCompleted ? "cancelled by the receiver" : "cancelled");
+        }
+        catch (Exception e) when (e is IOException or MsrpException or System.Net.Sockets.SocketException)
+        {
+            return new(ended.IsCompleted ? RcsFileTransferOutcome.Cancelled : RcsFileTransferOutcome.Failed, Volatile.Read(ref sent), 503, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// An INVITE for the CPM file-transfer service: an RFC 5547 push offer, answered by the user or automatically within
+    /// <see cref="RcsClientOptions.FileAutoAcceptMaxBytes"/>, or a pull offer (recvonly), served by
+    /// <see cref="RcsClientOptions.FileProvider"/>.
     /// </summary>
     private async Task OnFileInviteAsync(SipIncomingRequest incoming, string peer, CancellationToken ct)
     {
@@ -278,11 +299,17 @@ public sealed partial class RcsClient
         var error = MsrpFileTransferBody.TryRead(incoming.Request.ContentType, incoming.Request.Body, out var sdp, out var parts)
             ? MsrpFileTransferSdp.TryRead(sdp.Span, out offer)
             : MsrpFileTransferSdpError.MalformedSdp;
-        if (error != MsrpFileTransferSdpError.None || offer!.Direction != SdpDirection.SendOnly)
+        if (error != MsrpFileTransferSdpError.None)
         {
-            // RFC 3261 §21.4.26: nothing acceptable (this client does not serve files on request: no pull).
-            Log.FileOfferRefused(_logger, Identity, peer, error == MsrpFileTransferSdpError.None ? "pull offer" : error.ToString());
+            // RFC 3261 §21.4.26: nothing acceptable.
+            Log.FileOfferRefused(_logger, Identity, peer, error);
             await incoming.RejectAsync(488, null, ct).ConfigureAwait(false);
+            return;
+        }
+        if (offer!.Direction == SdpDirection.RecvOnly)
+        {
+            // RFC 5547 §8.3: a recvonly offer requests a file from us (pull; RcsClient.Files.Pull.cs).
+            await ServeFileAsync(incoming, peer, offer, ct).ConfigureAwait(false);
             return;
         }
         var selector = offer.Selector;
@@ -393,81 +420,16 @@ public sealed partial class RcsClient
             {
                 await HashPrefixAsync(destination, offer.StartOffset, sha1, sha256, ct).ConfigureAwait(false);
             }
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
-            // The sender's BYE closes our MSRP session: a message still incomplete fails (cancelled by the sender); one
-            // that completed stays readable to its end (the BYE may overtake our reading of the last chunks).
-            _ = ended.Task.ContinueWith(static (_, s) => ((MsrpSession)s!).DisposeAsync(), msrp, CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            MsrpIncomingMessage? message = null;
-            try
+            var outcome = await ReceiveFileMessageAsync(msrp, ended.Task, destination, sha1, sha256, received, size, file.Sha1, transfer.Peer, file.FileName, progress, ct)
+                .ConfigureAwait(false);
+            received = outcome.Bytes;
+            if (outcome.Outcome == RcsFileTransferOutcome.Completed)
             {
-                using (var first = CancellationTokenSource.CreateLinkedTokenSource(linked.Token))
-                {
-                    first.CancelAfter(s_fileWait);
-                    message = await msrp.ReceiveAsync(first.Token).ConfigureAwait(false);
-                }
-                while (true)
-                {
-                    var read = await message.Body.ReadAsync(linked.Token).ConfigureAwait(false);
-                    foreach (var segment in read.Buffer)
-                    {
-                        await destination.WriteAsync(segment, linked.Token).ConfigureAwait(false);
-                        sha1.AppendData(segment.Span);
-                        sha256.AppendData(segment.Span);
-                        received += segment.Length;
-                    }
-                    message.Body.AdvanceTo(read.Buffer.End);
-                    if (!read.Buffer.IsEmpty)
-                    {
-                        progress?.Report(new RcsFileTransferProgress(received, size));
-                    }
-                    if (read.IsCompleted)
-                    {
-                        break;
-                    }
-                }
-                await message.Body.CompleteAsync().ConfigureAwait(false);
-                await destination.FlushAsync(linked.Token).ConfigureAwait(false);
+                // The sender closes the session after its last chunk; the session and dialog end in the background.
+                keepSession = true;
+                Track(CloseAfterSenderAsync(dialog, ended.Task, msrp));
             }
-            catch (MsrpMessageAbortedException e)
-            {
-                // RFC 4975 §7.1: '#' is the sender cancelling; a failure here is the connection or session going away.
-                bool aborted = e.Outcome == MsrpReceiveOutcome.Aborted || ended.Task.IsCompleted;
-                Log.FileReceiveStopped(_logger, Identity, transfer.Peer, file.FileName, received, e.Message);
-                return Result(aborted ? RcsFileTransferOutcome.Cancelled : RcsFileTransferOutcome.Failed, aborted ? 487 : 503,
-                    aborted ? "cancelled by the sender" : e.Message);
-            }
-            catch (ChannelClosedException) when (ended.Task.IsCompleted)
-            {
-                return Result(RcsFileTransferOutcome.Cancelled, 487, "cancelled by the sender");
-            }
-            catch (OperationCanceledException)
-            {
-                if (message is not null)
-                {
-                    await message.Body.CompleteAsync().ConfigureAwait(false);
-                }
-                string reason = ct.IsCancellationRequested ? "cancelled" : ended.Task.IsCompleted ? "cancelled by the sender" : "timed out";
-                Log.FileReceiveStopped(_logger, Identity, transfer.Peer, file.FileName, received, reason);
-                return Result(ct.IsCancellationRequested || ended.Task.IsCompleted ? RcsFileTransferOutcome.Cancelled : RcsFileTransferOutcome.Failed,
-                    ct.IsCancellationRequested || ended.Task.IsCompleted ? 487 : 408, reason);
-            }
-            if (size >= 0 && received != size)
-            {
-                return Result(RcsFileTransferOutcome.Failed, 400, $"received {received} of {size} bytes");
-            }
-            byte[] digest256 = sha256.GetHashAndReset();
-            if (file.Sha1 is { } expected && !expected.Span.SequenceEqual(sha1.GetHashAndReset()))
-            {
-                // RFC 5547 §6: the hash identifies the file; what arrived is not it.
-                Log.FileHashMismatch(_logger, Identity, transfer.Peer, file.FileName);
-                return Result(RcsFileTransferOutcome.HashMismatch, 200, "the SHA-1 of the received bytes differs from the offered hash");
-            }
-            Log.FileReceived(_logger, Identity, transfer.Peer, file.FileName, received);
-            // The sender closes the session after its last chunk; the session and dialog end in the background.
-            keepSession = true;
-            Track(CloseAfterSenderAsync(dialog, ended.Task, msrp));
-            return Result(RcsFileTransferOutcome.Completed, 200, null, digest256);
+            return Result(outcome.Outcome, outcome.Status, outcome.Reason, outcome.Sha256);
         }
         finally
         {
@@ -486,6 +448,88 @@ public sealed partial class RcsClient
                 await msrp.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Receives the file as one MSRP message into <paramref name="destination"/>, hashing as it goes, for a push answerer
+    /// and a pull offerer alike; then the size and the SHA-1 check (RFC 5547 §6). The peer's BYE (<paramref name="ended"/>),
+    /// its <c>#</c> or <paramref name="ct"/> end it as cancelled; no first chunk within the wait, as failed.
+    /// </summary>
+    private async Task<MsrpFileOutcome> ReceiveFileMessageAsync(MsrpSession msrp, Task ended, Stream destination, IncrementalHash sha1, IncrementalHash sha256,
+        long received, long size, ReadOnlyMemory<byte>? expectedSha1, string peer, string fileName, IProgress<RcsFileTransferProgress>? progress, CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
+        // The sender's BYE closes our MSRP session: a message still incomplete fails (cancelled by the sender); one
+        // that completed stays readable to its end (the BYE may overtake our reading of the last chunks).
+        _ = ended.ContinueWith(static (_, s) => ((MsrpSession)s!).DisposeAsync(), msrp, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        MsrpIncomingMessage? message = null;
+        try
+        {
+            using (var first = CancellationTokenSource.CreateLinkedTokenSource(linked.Token))
+            {
+                first.CancelAfter(s_fileWait);
+                message = await msrp.ReceiveAsync(first.Token).ConfigureAwait(false);
+            }
+            while (true)
+            {
+                var read = await message.Body.ReadAsync(linked.Token).ConfigureAwait(false);
+                foreach (var segment in read.Buffer)
+                {
+                    await destination.WriteAsync(segment, linked.Token).ConfigureAwait(false);
+                    sha1.AppendData(segment.Span);
+                    sha256.AppendData(segment.Span);
+                    received += segment.Length;
+                }
+                message.Body.AdvanceTo(read.Buffer.End);
+                if (!read.Buffer.IsEmpty)
+                {
+                    progress?.Report(new RcsFileTransferProgress(received, size));
+                }
+                if (read.IsCompleted)
+                {
+                    break;
+                }
+            }
+            await message.Body.CompleteAsync().ConfigureAwait(false);
+            await destination.FlushAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (MsrpMessageAbortedException e)
+        {
+            // RFC 4975 §7.1: '#' is the sender cancelling; a failure here is the connection or session going away.
+            bool aborted = e.Outcome == MsrpReceiveOutcome.Aborted || ended.IsCompleted;
+            Log.FileReceiveStopped(_logger, Identity, peer, fileName, received, e.Message);
+            return new(aborted ? RcsFileTransferOutcome.Cancelled : RcsFileTransferOutcome.Failed, received, aborted ? 487 : 503,
+                aborted ? "cancelled by the sender" : e.Message);
+        }
+        catch (ChannelClosedException) when (ended.IsCompleted)
+        {
+            return new(RcsFileTransferOutcome.Cancelled, received, 487, "cancelled by the sender");
+        }
+        catch (OperationCanceledException)
+        {
+            if (message is not null)
+            {
+                await message.Body.CompleteAsync().ConfigureAwait(false);
+            }
+            string reason = ct.IsCancellationRequested ? "cancelled" : ended.IsCompleted ? "cancelled by the sender" : "timed out";
+            Log.FileReceiveStopped(_logger, Identity, peer, fileName, received, reason);
+            return new(ct.IsCancellationRequested || ended.IsCompleted ? RcsFileTransferOutcome.Cancelled : RcsFileTransferOutcome.Failed,
+                received, ct.IsCancellationRequested || ended.IsCompleted ? 487 : 408, reason);
+        }
+        if (size >= 0 && received != size)
+        {
+            return new(RcsFileTransferOutcome.Failed, received, 400, $"received {received} of {size} bytes");
+        }
+        byte[] digest256 = sha256.GetHashAndReset();
+        if (expectedSha1 is { } expected && !expected.Span.SequenceEqual(sha1.GetHashAndReset()))
+        {
+            // RFC 5547 §6: the hash identifies the file; what arrived is not it.
+            Log.FileHashMismatch(_logger, Identity, peer, fileName);
+            return new(RcsFileTransferOutcome.HashMismatch, received, 200, "the SHA-1 of the received bytes differs from the offered hash");
+        }
+        Log.FileReceived(_logger, Identity, peer, fileName, received);
+        return new(RcsFileTransferOutcome.Completed, received, 200, null, digest256);
     }
 
     /// <summary>After a complete file: waits for the sender's BYE (OMA CPM: the sender ends the session), else sends ours.</summary>

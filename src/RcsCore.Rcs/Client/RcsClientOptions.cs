@@ -44,6 +44,14 @@ public sealed class RcsClientOptions
     /// </summary>
     public Uri? FileTransferHttpServer { get; init; }
 
+    /// <summary>
+    /// Serves files that peers request (RFC 5547 pull: an INVITE with a recvonly offer whose a=file-selector names the
+    /// file). Called with the requester and the requested name, type, size and SHA-1 (what the request gave; the rest
+    /// empty, -1 or null); returns the file from its start, or null when there is no such file. null (the default):
+    /// every request is refused with 488.
+    /// </summary>
+    public RcsFileProvider? FileProvider { get; init; }
+
     /// <summary>The local address the SIP transport and the MSRP endpoint bind to (port 0 each). Default 127.0.0.1.</summary>
     public IPAddress LocalAddress { get; init; } = IPAddress.Loopback;
 

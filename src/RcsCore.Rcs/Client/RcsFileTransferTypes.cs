@@ -99,3 +99,14 @@ public sealed record RcsFileTransferResult(string TransferId, RcsFileTransferMet
     /// <summary>True when <see cref="Outcome"/> is <see cref="RcsFileTransferOutcome.Completed"/>.</summary>
     public bool IsSuccess => Outcome == RcsFileTransferOutcome.Completed;
 }
+
+/// <summary>
+/// Finds a file a peer requested (RFC 5547 §8.3, see <see cref="RcsClientOptions.FileProvider"/>). The client reads the
+/// returned stream to its end over MSRP and disposes it; a seekable stream also gives the size and, when the request
+/// named no hash, the SHA-1 that the answer adds.
+/// </summary>
+/// <param name="peer">The requester's address of record, e.g. <c>sip:alice@example.com</c>.</param>
+/// <param name="requested">What the request's a=file-selector gave: name (empty if none), type (empty if none), size (-1 if none) and SHA-1.</param>
+/// <param name="ct">Cancelled when the client stops.</param>
+/// <returns>The file from its first byte, or null to refuse the request.</returns>
+public delegate ValueTask<Stream?> RcsFileProvider(string peer, RcsFileInfo requested, CancellationToken ct);

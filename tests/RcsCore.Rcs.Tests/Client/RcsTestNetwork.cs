@@ -88,7 +88,7 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
 
     /// <summary>A client for <paramref name="user"/>, registered unless <paramref name="start"/> is false.</summary>
     public async Task<RcsClient> ClientAsync(string user, bool start = true, bool autoAccept = false, TimeSpan? idleTimeout = null, IsComposingOptions? composing = null,
-        long fileAutoAcceptMaxBytes = 0, string? fileDownloadDirectory = null, bool httpFileTransfer = true)
+        long fileAutoAcceptMaxBytes = 0, string? fileDownloadDirectory = null, bool httpFileTransfer = true, RcsFileProvider? fileProvider = null)
     {
         var client = new RcsClient(new RcsClientOptions
         {
@@ -104,6 +104,7 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
             FileAutoAcceptMaxBytes = fileAutoAcceptMaxBytes,
             FileDownloadDirectory = fileDownloadDirectory,
             FileTransferHttpServer = httpFileTransfer ? ContentServer?.BaseUri : null,
+            FileProvider = fileProvider,
         }, s_logs);
         _clients.Add(client);
         if (start)
