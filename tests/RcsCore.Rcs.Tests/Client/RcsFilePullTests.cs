@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using RcsCore.Tests.Common;
 using Xunit;
 using static RcsCore.Rcs.Tests.Client.RcsTestNetwork;
 
@@ -107,16 +108,16 @@ public sealed class RcsFilePullTests
     {
         await using var net = await StartAsync();
         const long size = 64L * 1024 * 1024;
-        var served = new TaskCompletionSource<PatternFile>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var served = new TaskCompletionSource<GeneratedStream>(TaskCreationOptions.RunContinuationsAsynchronously);
         var alice = await net.ClientAsync("alice");
         var bob = await net.ClientAsync("bob", fileProvider: (_, _, _) =>
         {
-            var file = new PatternFile(size);
+            var file = new GeneratedStream(size);
             served.TrySetResult(file);
             return ValueTask.FromResult<Stream?>(file);
         });
         using var cancel = new CancellationTokenSource();
-        var sink = new HashingSink();
+        var sink = new HashingStream();
         var result = await alice.RequestFileAsync(Uri("bob"), new RcsFileInfo("big.bin", "", size), sink, new RcsFileTransferTests.Recorder(p =>
         {
             if (p.BytesTransferred >= 4 * 1024 * 1024)
