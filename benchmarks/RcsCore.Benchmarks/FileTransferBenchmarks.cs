@@ -23,31 +23,17 @@ public class FileTransferBenchmarks
 {
     private const long Size = 100L * 1024 * 1024;
     private const string Domain = "ft.bench";
-    private static readonly byte[] s_block = CreateBlock();
-    private Socket? _rawListener;
-    private Socket? _rawClient;
-    private Socket? _rawServer;
+    private RawSocketPair? _raw;
     private SipServer? _server;
     private RcsClient? _alice;
     private RcsClient? _bob;
     private long _peakWorkingSet;
 
-    private static byte[] CreateBlock()
-    {
-        var block = new byte[1024 * 1024];
-        new Random(42).NextBytes(block);
-        return block;
-    }
 
     [GlobalSetup]
     public void Setup()
     {
-        _rawListener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _rawListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _rawListener.Listen(1);
-        _rawClient = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        _rawClient.Connect(_rawListener.LocalEndPoint!);
-        _rawServer = _rawListener.Accept();
+        _raw = new RawSocketPair();
         StartRcsAsync().GetAwaiter().GetResult();
     }
 
@@ -83,9 +69,7 @@ public class FileTransferBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _rawClient?.Dispose();
-        _rawServer?.Dispose();
-        _rawListener?.Dispose();
+        _raw?.Dispose();
         _alice?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _bob?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -93,30 +77,16 @@ public class FileTransferBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "Raw socket copy 100 MB")]
-    public async Task<long> RawSocket()
+    public Task<long> RawSocket()
     {
-        var receive = Task.Run(async () =>
-        {
-            var buffer = new byte[64 * 1024];
-            long total = 0;
-            while (total < Size)
-            {
-                total += await _rawServer!.ReceiveAsync(buffer, SocketFlags.None);
-            }
-            return total;
-        });
-        for (long sent = 0; sent < Size; sent += s_block.Length)
-        {
-            await _rawClient!.SendAsync(s_block, SocketFlags.None);
-        }
-        return await receive;
+        return _raw!.CopyAsync(BenchData.Block, Size);
     }
 
     [Benchmark(Description = "RcsClient.SendFileAsync 100 MB over MSRP (INVITE, hashes, BYE)")]
     public async Task<long> SendFileOverMsrp()
     {
         var progress = new Sampler(this);
-        var result = await _alice!.SendFileAsync(SipUri.Parse($"sip:bob@{Domain}"), new BlockStream(Size),
+        var result = await _alice!.SendFileAsync(SipUri.Parse($"sip:bob@{Domain}"), new RepeatStream(BenchData.Block, Size),
             new RcsFileInfo("bench.bin", "application/octet-stream", Size), progress: progress);
         if (!result.IsSuccess)
         {
@@ -130,10 +100,10 @@ public class FileTransferBenchmarks
     {
         using var sha1 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA1);
         using var sha256 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        for (long done = 0; done < Size; done += s_block.Length)
+        for (long done = 0; done < Size; done += BenchData.Block.Length)
         {
-            sha1.AppendData(s_block);
-            sha256.AppendData(s_block);
+            sha1.AppendData(BenchData.Block);
+            sha256.AppendData(BenchData.Block);
         }
         return sha1.GetHashAndReset()[0] + sha256.GetHashAndReset()[0];
     }
@@ -150,41 +120,5 @@ public class FileTransferBenchmarks
                 owner._peakWorkingSet = Math.Max(owner._peakWorkingSet, Environment.WorkingSet);
             }
         }
-    }
-
-    /// <summary>Yields <c>length</c> bytes by repeating one block; seekable (the sender hashes it first, then rewinds).</summary>
-    private sealed class BlockStream(long length) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => true;
-
-        public override bool CanWrite => false;
-
-        public override long Length => length;
-
-        public override long Position { get; set; }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            int n = (int)Math.Min(Math.Min(buffer.Length, length - Position), s_block.Length - (Position % s_block.Length));
-            s_block.AsSpan((int)(Position % s_block.Length), n).CopyTo(buffer);
-            Position += n;
-            return n;
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => Position = origin == SeekOrigin.Begin ? offset : origin == SeekOrigin.Current ? Position + offset : length + offset;
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -22,7 +22,6 @@ namespace RcsCore.Benchmarks;
 public class FileTransferHttpBenchmarks
 {
     private const long Size = 100L * 1024 * 1024;
-    private static readonly byte[] s_block = CreateBlock();
     private readonly string _data = Path.Combine(Path.GetTempPath(), "rcscore-ftbench-" + Guid.NewGuid().ToString("N"));
     private WebApplication? _raw;
     private Uri? _rawUri;
@@ -31,12 +30,6 @@ public class FileTransferHttpBenchmarks
     private HttpFileTransferClient? _client;
     private FileInfoDocument? _fixture;
 
-    private static byte[] CreateBlock()
-    {
-        var block = new byte[1024 * 1024];
-        new Random(42).NextBytes(block);
-        return block;
-    }
 
     [GlobalSetup]
     public void Setup() => SetupAsync().GetAwaiter().GetResult();
@@ -60,9 +53,9 @@ public class FileTransferHttpBenchmarks
             }
 
             context.Response.ContentLength = Size;
-            for (long sent = 0; sent < Size; sent += s_block.Length)
+            for (long sent = 0; sent < Size; sent += BenchData.Block.Length)
             {
-                await context.Response.Body.WriteAsync(s_block, context.RequestAborted);
+                await context.Response.Body.WriteAsync(BenchData.Block, context.RequestAborted);
             }
         });
         await _raw.StartAsync();
@@ -75,7 +68,7 @@ public class FileTransferHttpBenchmarks
         await _server.StartAsync();
         _http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
         _client = new HttpFileTransferClient(_http, _server.BaseUri, "alice@example.test", "pw");
-        _fixture = await _client.UploadAsync(new RepeatStream(s_block, Size), "fixture.bin", "application/octet-stream");
+        _fixture = await _client.UploadAsync(new RepeatStream(BenchData.Block, Size), "fixture.bin", "application/octet-stream");
     }
 
     [GlobalCleanup]
@@ -106,7 +99,7 @@ public class FileTransferHttpBenchmarks
     [Benchmark(Baseline = true, Description = "Raw HTTP POST 100 MB (Kestrel, body to Stream.Null)")]
     public async Task<HttpStatusCode> RawHttpUpload()
     {
-        using var content = new StreamContent(new RepeatStream(s_block, Size), 64 * 1024);
+        using var content = new StreamContent(new RepeatStream(BenchData.Block, Size), 64 * 1024);
         using HttpResponseMessage response = await _http!.PostAsync(_rawUri, content);
         return response.StatusCode;
     }
@@ -114,7 +107,7 @@ public class FileTransferHttpBenchmarks
     [Benchmark(Description = "Content server upload 100 MB (Digest, multipart, to disk)")]
     public async Task<long> ContentServerUpload()
     {
-        FileInfoDocument info = await _client!.UploadAsync(new RepeatStream(s_block, Size), "big.bin", "application/octet-stream");
+        FileInfoDocument info = await _client!.UploadAsync(new RepeatStream(BenchData.Block, Size), "big.bin", "application/octet-stream");
         return info.File.Size;
     }
 
@@ -130,54 +123,6 @@ public class FileTransferHttpBenchmarks
 
     [Benchmark(Description = "Content server download 100 MB (from disk)")]
     public Task<long> ContentServerDownload() => _client!.DownloadAsync(_fixture!.File, new CountingStream());
-
-    /// <summary>A seekable stream of <c>length</c> bytes repeating one block.</summary>
-    private sealed class RepeatStream(byte[] block, long length) : Stream
-    {
-        private long _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => true;
-
-        public override bool CanWrite => false;
-
-        public override long Length => length;
-
-        public override long Position
-        {
-            get => _position;
-            set => _position = value;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            int offsetInBlock = (int)(_position % block.Length);
-            int n = (int)Math.Min(Math.Min(buffer.Length, block.Length - offsetInBlock), length - _position);
-            block.AsSpan(offsetInBlock, n).CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => _position = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => _position + offset,
-            _ => length + offset,
-        };
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 
     private sealed class CountingStream : Stream
     {

@@ -62,7 +62,7 @@ public partial class MsrpThroughputBenchmarks
             await message.Body.CompleteAsync();
             return total;
         });
-        var sent = await _relaySa!.SendAsync(new BlockStream(Size), "application/octet-stream", new MsrpSendOptions());
+        var sent = await _relaySa!.SendAsync(new RepeatStream(BenchData.Block, Size), "application/octet-stream", new MsrpSendOptions());
         if (!sent.IsSuccess)
         {
             throw new InvalidOperationException(sent.Reason);

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace RcsCore.Benchmarks;
+
+/// <summary>The bytes the throughput benchmarks move: one 1 MiB random block (seed 42), repeated.</summary>
+internal static class BenchData
+{
+    public static byte[] Block { get; } = CreateBlock();
+
+    private static byte[] CreateBlock()
+    {
+        var block = new byte[1024 * 1024];
+        new Random(42).NextBytes(block);
+        return block;
+    }
+}
+
+/// <summary>A seekable read-only stream of <c>length</c> bytes repeating <c>block</c> (no per-read allocation or generation cost).</summary>
+internal sealed class RepeatStream(byte[] block, long length) : Stream
+{
+    private long _position;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => true;
+
+    public override bool CanWrite => false;
+
+    public override long Length => length;
+
+    public override long Position
+    {
+        get => _position;
+        set => _position = value;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        int offsetInBlock = (int)(_position % block.Length);
+        int n = (int)Math.Min(Math.Min(buffer.Length, block.Length - offsetInBlock), length - _position);
+        block.AsSpan(offsetInBlock, n).CopyTo(buffer);
+        _position += n;
+        return n;
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => _position = origin switch
+    {
+        SeekOrigin.Begin => offset,
+        SeekOrigin.Current => _position + offset,
+        _ => length + offset,
+    };
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>
+/// The raw baseline of the TCP throughput benchmarks: a connected loopback socket pair; <see cref="CopyAsync"/> sends
+/// a block repeatedly on one side and receives into a 64 KiB buffer on the other.
+/// </summary>
+internal sealed class RawSocketPair : IDisposable
+{
+    private readonly Socket _listener;
+    private readonly Socket _client;
+    private readonly Socket _server;
+
+    public RawSocketPair()
+    {
+        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Listen(1);
+        _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        _client.Connect(_listener.LocalEndPoint!);
+        _server = _listener.Accept();
+    }
+
+    /// <summary>Copies <paramref name="size"/> bytes (whole blocks) from client to server; returns the bytes received.</summary>
+    public async Task<long> CopyAsync(byte[] block, long size)
+    {
+        var receive = Task.Run(async () =>
+        {
+            var buffer = new byte[64 * 1024];
+            long total = 0;
+            while (total < size)
+            {
+                total += await _server.ReceiveAsync(buffer, SocketFlags.None);
+            }
+            return total;
+        });
+        for (long sent = 0; sent < size; sent += block.Length)
+        {
+            await _client.SendAsync(block, SocketFlags.None);
+        }
+        return await receive;
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _server.Dispose();
+        _listener.Dispose();
+    }
+}
