@@ -163,6 +163,27 @@ public sealed class MsrpIncomingMessage
         }
     }
 
+    private Action<int>? _heldReport;
+
+    /// <summary>
+    /// Sends the success REPORT held by <see cref="MsrpSessionOptions.DeferSuccessReports"/> (RFC 4975 §7.1.2): the
+    /// message is now the application's. Does nothing when no report was asked for or it was already sent.
+    /// </summary>
+    public void ConfirmDelivery() => Interlocked.Exchange(ref _heldReport, null)?.Invoke(MsrpStatus.Ok);
+
+    /// <summary>
+    /// Sends a failure REPORT with <paramref name="status"/> instead of the held success REPORT (RFC 4975 §7.1.2), e.g.
+    /// when the application could not keep the message. Does nothing when no report is held.
+    /// </summary>
+    /// <param name="status">An MSRP error status (4xx), e.g. 413 or 481.</param>
+    public void RefuseDelivery(int status)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(status, 400);
+        Interlocked.Exchange(ref _heldReport, null)?.Invoke(status);
+    }
+
+    internal void HoldReport(Action<int> send) => Volatile.Write(ref _heldReport, send);
+
     internal void Finish(MsrpReceiveOutcome outcome, string? reason = null)
     {
         lock (_sync)

@@ -132,7 +132,15 @@ public sealed partial class MsrpSession
             Remove(message, MsrpReceiveOutcome.Complete, null);
             if (head.SuccessReport == MsrpReportMode.Yes && head.FromPath is not null)
             {
-                SendReport(connection, head, message, 0, MsrpStatus.Ok);
+                if (Options.DeferSuccessReports)
+                {
+                    // The application confirms (or refuses) once it has kept the message.
+                    message.HoldReport(status => SendReport(connection, head, message, 0, status));
+                }
+                else
+                {
+                    SendReport(connection, head, message, 0, MsrpStatus.Ok);
+                }
             }
         }
         return 0;

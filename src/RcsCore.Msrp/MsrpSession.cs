@@ -24,6 +24,14 @@ public sealed record MsrpSessionOptions
     /// out-of-order data (RFC 4975 §7.1.1). Bytes before the offset are dropped as already received.
     /// </summary>
     public long IncomingStartOffset { get; init; }
+
+    /// <summary>
+    /// Hold the success REPORT of a complete incoming message (RFC 4975 §7.1.2, when the sender asked for one) until
+    /// the application calls <see cref="MsrpIncomingMessage.ConfirmDelivery"/>, e.g. once it stored the message
+    /// durably, so the sender's "delivered" means "kept"; <see cref="MsrpIncomingMessage.RefuseDelivery"/> sends a
+    /// failure REPORT instead. Default false: the REPORT goes as soon as the last byte arrives.
+    /// </summary>
+    public bool DeferSuccessReports { get; init; }
 }
 
 /// <summary>

@@ -231,7 +231,9 @@ public sealed partial class RcsClient
                     throw new RcsException(488, $"The answer of {peer} has no usable MSRP media.");
                 }
                 await msrp.StartAsync(remote!, MsrpSessionDescription.IsActiveRole(isOfferer: true, remote!.Setup), ct).ConfigureAwait(false);
-                var sent = await msrp.SendAsync(cpim, CpimContentType, ct: ct).ConfigureAwait(false);
+                // RFC 4975 §7.1.2: sent means the recipient (or the centre's depot, once stored) sent its success REPORT;
+                // chunk responses alone are hop by hop through a relay (RFC 4976 §6.4).
+                var sent = await msrp.SendAsync(cpim, CpimContentType, MsrpReportPolicy.Full, ct: ct).ConfigureAwait(false);
                 if (!sent.IsSuccess)
                 {
                     throw new RcsException(sent.StatusCode, $"The large message to {peer} was refused: {sent.StatusCode} {sent.Reason}.");

@@ -102,6 +102,8 @@ internal sealed partial class LargeMessageDepot : IAsyncDisposable
         AcceptTypes = [CpimContentType],
         AcceptWrappedTypes = ["*"],
         MaxSize = _centre.Options.MaxLargeMessageBytes,
+        // The sender's success REPORT goes only once the message is on disk: "delivered" to the sender means kept.
+        DeferSuccessReports = true,
     };
 
     /// <summary>A large-message INVITE for an offline recipient: answer, receive the message, store it, wait for BYE.</summary>
@@ -147,7 +149,19 @@ internal sealed partial class LargeMessageDepot : IAsyncDisposable
             {
                 var message = await msrp.ReceiveAsync(wait.Token).ConfigureAwait(false);
                 var body = await message.ReadAllBytesAsync(_centre.Options.MaxLargeMessageBytes, wait.Token).ConfigureAwait(false);
-                await _centre.StoreDeferredAsync(request, admission.Sender!, admission.Recipient!, message.ContentType ?? CpimContentType, body).ConfigureAwait(false);
+                try
+                {
+                    await _centre.StoreDeferredAsync(request, admission.Sender!, admission.Recipient!, message.ContentType ?? CpimContentType, body).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // RFC 4975 §7.1.2: a failure REPORT; MSRP has no server-error status, 403 says "not accepted".
+                    Log.StoreFailed(_logger, admission.Sender!, admission.Recipient!, e);
+                    message.RefuseDelivery(403);
+                    throw new IOException("The large message could not be stored.", e);
+                }
+                // RFC 4975 §7.1.2: now the success REPORT (held by DeferSuccessReports) tells the sender it is kept.
+                message.ConfirmDelivery();
                 // OMA CPM large-message mode: the sender closes the session after its message.
                 await ended.Task.WaitAsync(wait.Token).ConfigureAwait(false);
             }
@@ -217,6 +231,8 @@ internal sealed partial class LargeMessageDepot : IAsyncDisposable
                     return 488;
                 }
                 await msrp.StartAsync(remote!, MsrpSessionDescription.IsActiveRole(isOfferer: true, remote!.Setup), ct).ConfigureAwait(false);
+                // Chunk responses decide (no Success-Report): a REPORT back through the recipient's relay to the depot,
+                // which did not AUTH there, does not arrive (known limitation, see the MSRP relay).
                 var sent = await msrp.SendAsync(message.Body, message.ContentType, ct: ct).ConfigureAwait(false);
                 // An MSRP refusal is the recipient's final word (RFC 4975 §7.3); a transport failure is worth a retry (500).
                 return sent.IsSuccess ? 200 : sent.StatusCode is >= 400 and < 500 ? sent.StatusCode : 500;
@@ -278,6 +294,9 @@ internal sealed partial class LargeMessageDepot : IAsyncDisposable
     {
         [LoggerMessage(EventId = 4300, Level = LogLevel.Warning, Message = "deferred large message from {Sender} to {Recipient} not received")]
         public static partial void ReceiveFailed(ILogger logger, string sender, string recipient, Exception exception);
+
+        [LoggerMessage(EventId = 4302, Level = LogLevel.Error, Message = "deferred large message from {Sender} to {Recipient} could not be stored")]
+        public static partial void StoreFailed(ILogger logger, string sender, string recipient, Exception exception);
 
         [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "stored large message {Id} could not be sent to {Recipient}")]
         public static partial void DeliveryFailed(ILogger logger, long id, string recipient, Exception exception);

@@ -163,3 +163,56 @@ public sealed class RcsExpiryTests
         Assert.False(bobEvents.Messages.Reader.TryRead(out _));
     }
 }
+
+/// <summary>A deferred large message counts as sent only once the message centre has it on disk (RFC 4975 §7.1.2 success REPORT held until stored).</summary>
+public sealed class RcsDeferredLargeMessageTests
+{
+    [Fact]
+    public async Task WhenTheCentreCannotStoreALargeMessageTheSenderIsToldItFailed()
+    {
+        var store = new LargeRefusingStore();
+        await using var net = await StartAsync(messageStore: store);
+        var alice = await net.ClientAsync("alice");
+        await net.ClientAsync("bob", start: false);
+
+        // The depot answers the INVITE and takes the MSRP message, but its store refuses it: the failure REPORT
+        // (403) reaches alice instead of the success REPORT, so her send fails rather than reporting success.
+        var e = await Assert.ThrowsAsync<RcsException>(() => alice.SendStandaloneAsync(Uri("bob"), RandomNumberGenerator.GetBytes(5000), "application/octet-stream").WaitAsync(Wait));
+        Assert.Equal(403, e.StatusCode);
+        Assert.Equal(1, Volatile.Read(ref store.Refused));
+        Assert.Equal(0, net.Server.MessageCentre.PendingRecipients);
+
+        // Pager mode still stores (202).
+        Assert.True((await alice.SendStandaloneAsync(Uri("bob"), Encoding.UTF8.GetBytes("small"), "text/plain").WaitAsync(Wait)).IsStored);
+    }
+
+    /// <summary>The in-memory store, except that it fails to store anything bigger than pager mode.</summary>
+    private sealed class LargeRefusingStore : IMessageStore
+    {
+        private readonly InMemoryMessageStore _inner = new();
+        public int Refused;
+
+        public ValueTask<long> EnqueueAsync(StoredMessage message, CancellationToken ct = default)
+        {
+            if (message.Body.Length > 1300)
+            {
+                Interlocked.Increment(ref Refused);
+                throw new IOException("disk full");
+            }
+            return _inner.EnqueueAsync(message, ct);
+        }
+
+        public ValueTask<long> RecordDeliveredAsync(StoredMessage message, CancellationToken ct = default) => _inner.RecordDeliveredAsync(message, ct);
+
+        public ValueTask<IReadOnlyList<StoredMessage>> GetPendingAsync(string recipient, int limit, CancellationToken ct = default) => _inner.GetPendingAsync(recipient, limit, ct);
+
+        public ValueTask<IReadOnlyList<string>> GetPendingRecipientsAsync(CancellationToken ct = default) => _inner.GetPendingRecipientsAsync(ct);
+
+        public ValueTask<IReadOnlyList<StoredMessage>> GetExpiredAsync(DateTimeOffset now, int limit, CancellationToken ct = default) => _inner.GetExpiredAsync(now, limit, ct);
+
+        public ValueTask<bool> CompleteAsync(long id, MessageState state, DateTimeOffset at, CancellationToken ct = default) => _inner.CompleteAsync(id, state, at, ct);
+
+        public ValueTask<IReadOnlyList<StoredMessage>> GetConversationAsync(string userA, string userB, ConversationQuery? query = null, CancellationToken ct = default) =>
+            _inner.GetConversationAsync(userA, userB, query, ct);
+    }
+}

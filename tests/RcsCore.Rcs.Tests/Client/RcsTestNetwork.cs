@@ -52,7 +52,8 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
 
     /// <summary>Starts the message centre; with <paramref name="msrpRelay"/> it runs its MSRP relay and every client uses it.</summary>
     /// <summary>With <paramref name="contentServer"/> a content server (on a free port, files under a temporary directory) runs too.</summary>
-    public static async Task<RcsTestNetwork> StartAsync(MessageCentreOptions? centre = null, bool msrpRelay = false, bool contentServer = false, TimeSpan? fileValidity = null)
+    public static async Task<RcsTestNetwork> StartAsync(MessageCentreOptions? centre = null, bool msrpRelay = false, bool contentServer = false, TimeSpan? fileValidity = null,
+        IMessageStore? messageStore = null)
     {
         var subscribers = new InMemorySubscriberStore();
         foreach (var user in (string[])["alice", "bob", "carol"])
@@ -66,6 +67,7 @@ internal sealed class RcsTestNetwork : IAsyncDisposable
             Subscribers = subscribers,
             Timers = Timers,
             MessageCentre = centre ?? new MessageCentreOptions(),
+            MessageStore = messageStore,
             MsrpRelay = msrpRelay ? new RcsCore.Msrp.Relay.MsrpRelayOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), Realm = Domain } : null,
         }, s_logs);
         await server.StartAsync();
