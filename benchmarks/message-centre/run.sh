@@ -36,7 +36,7 @@ echo "# message centre benchmark $(date -u '+%F %T') UTC; load: $(cut -d' ' -f1-
 echo "## 1. online pager mode: SIPp -> rcs serve --data (proxy core, history in SQLite) -> SIPp UAS"
 sipp -sf tests/RcsCore.Interop.Tests/scenarios/uas-answer.xml -i 127.0.0.1 -p 15081 -t u1 -nostdin -timeout 900s >"$work/uas1.log" 2>&1 &
 pids+=($!)
-"${rcs[@]}" serve --listen udp:127.0.0.1:5095 --data "$work/data1" --route bob=sip:bob@127.0.0.1:15081 --log-level Warning >"$work/rcs1.log" 2>&1 &
+"${rcs[@]}" serve --listen udp:127.0.0.1:5095 --data "$work/data1" --msrp-relay off --content-server off --route bob=sip:bob@127.0.0.1:15081 --log-level Warning >"$work/rcs1.log" 2>&1 &
 pids+=($!)
 sleep 4
 SIPP_SERVICE=bob DURATION=$DURATION OUT_DIR="$work/out-online" bash benchmarks/sipp/rate-steps.sh 127.0.0.1:5095 tests/RcsCore.Interop.Tests/scenarios/uac-message.xml $ONLINE_RATES || true
@@ -50,7 +50,7 @@ for i in $(seq 0 $((RECIPIENTS - 1))); do
   echo "r$i" >> "$work/to.csv"
   echo "r$i;[authentication username=r$i@127.0.0.1 password=pw$i];15082" >> "$work/reg.csv"
 done
-"${rcs[@]}" serve --listen udp:127.0.0.1:5096 --data "$work/data2" --digest-algorithms MD5 --log-level Warning >"$work/rcs2.log" 2>&1 &
+"${rcs[@]}" serve --listen udp:127.0.0.1:5096 --data "$work/data2" --msrp-relay off --content-server off --digest-algorithms MD5 --log-level Warning >"$work/rcs2.log" 2>&1 &
 pids+=($!)
 sleep 4
 SIPP_EXTRA="-inf $work/to.csv" DURATION=$DURATION OUT_DIR="$work/out-store" bash benchmarks/sipp/rate-steps.sh 127.0.0.1:5096 $here/uac-message-to-field.xml $STORE_RATES || true
