@@ -5,7 +5,7 @@ using System.Xml;
 
 namespace RcsCore.Rcs;
 
-/// <summary>Safe reading and exact writing of the small XML documents RCS carries (IMDN, isComposing).</summary>
+/// <summary>Safe reading and exact writing of the small XML documents RCS carries (IMDN, isComposing, file-info, PIDF).</summary>
 internal static class RcsXml
 {
     /// <summary>
@@ -28,6 +28,42 @@ internal static class RcsXml
             CloseInput = true,
         };
         return XmlReader.Create(stream, settings);
+    }
+
+    /// <summary>Reads one document element; <paramref name="value"/> is null unless it succeeded.</summary>
+    public delegate TResult DocumentReader<T, TResult>(XmlReader reader, out T? value)
+        where T : class;
+
+    /// <summary>
+    /// The frame of the RCS document parsers (IMDN, isComposing, file-info): a safe reader (<see cref="CreateReader"/>),
+    /// the document's own <paramref name="read"/>, then the rest read to its end so trailing garbage is reported; an
+    /// <see cref="XmlException"/> becomes <paramref name="malformed"/>'s result, never an exception (errors as values).
+    /// </summary>
+    public static TResult Parse<T, TResult>(ReadOnlyMemory<byte> xml, int maxCharacters, DocumentReader<T, TResult> read, Func<TResult, bool> succeeded,
+        Func<XmlException, TResult> malformed, out T? value)
+        where T : class
+    {
+        value = null;
+        try
+        {
+            using XmlReader reader = CreateReader(xml, maxCharacters);
+            TResult result = read(reader, out value);
+            if (succeeded(result))
+            {
+                ReadToEnd(reader);
+            }
+            else
+            {
+                value = null;
+            }
+
+            return result;
+        }
+        catch (XmlException e)
+        {
+            value = null;
+            return malformed(e);
+        }
     }
 
     /// <summary>Reads the remaining nodes so that trailing garbage (a second root, bad bytes) is reported too.</summary>

@@ -104,26 +104,8 @@ public sealed class IsComposingDocument : IEquatable<IsComposingDocument>
             return IsComposingParseError.TooLarge;
         }
 
-        try
-        {
-            using XmlReader reader = RcsXml.CreateReader(xml, maxSize);
-            IsComposingParseError error = Read(reader, out document);
-            if (error == IsComposingParseError.None)
-            {
-                RcsXml.ReadToEnd(reader);
-            }
-            else
-            {
-                document = null;
-            }
-
-            return error;
-        }
-        catch (XmlException)
-        {
-            document = null;
-            return IsComposingParseError.MalformedXml;
-        }
+        return RcsXml.Parse(xml, maxSize, static (XmlReader reader, out IsComposingDocument? value) => Read(reader, out value),
+            static error => error == IsComposingParseError.None, static _ => IsComposingParseError.MalformedXml, out document);
     }
 
     /// <summary>Writes the document: an XML declaration, then one element per line, CRLF line ends.</summary>

@@ -139,50 +139,19 @@ public sealed record FileInfoDocument
     /// <remarks>Elements of other namespaces (e.g. branded URLs) and unknown <c>file-info</c> types are skipped.</remarks>
     public static FileInfoParseResult TryParse(ReadOnlyMemory<byte> xml, out FileInfoDocument? document, int maxSize = DefaultMaxSize)
     {
-        var result = Parse(xml, maxSize, static (XmlReader reader, out FileInfoDocument? value) => Read(reader, out value), out var parsed);
-        document = parsed;
-        return result;
+        return Parse(xml, maxSize, static (XmlReader reader, out FileInfoDocument? value) => Read(reader, out value), out document);
     }
 
-    internal delegate FileInfoParseResult XmlRead<T>(XmlReader reader, out T? value)
-        where T : class;
-
-    /// <summary>
-    /// The frame of both parsers: size and DTD guards, a safe reader (RcsXml), <paramref name="read"/>, the rest of the
-    /// document checked to its end; any XML error is <see cref="FileInfoParseError.MalformedXml"/>, never an exception.
-    /// </summary>
-    internal static FileInfoParseResult Parse<T>(ReadOnlyMemory<byte> xml, int maxSize, XmlRead<T> read, out T? value)
+    /// <summary>The size and DTD guards, then the shared document frame (<see cref="RcsXml.Parse"/>).</summary>
+    internal static FileInfoParseResult Parse<T>(ReadOnlyMemory<byte> xml, int maxSize, RcsXml.DocumentReader<T, FileInfoParseResult> read, out T? value)
         where T : class
     {
         value = null;
         FileInfoParseResult result = Guard(xml, maxSize);
-        if (!result.IsSuccess)
-        {
-            return result;
-        }
-
-        try
-        {
-            using XmlReader reader = RcsXml.CreateReader(xml, maxSize);
-            result = read(reader, out value);
-            if (result.IsSuccess)
-            {
-                RcsXml.ReadToEnd(reader);
-            }
-            else
-            {
-                value = null;
-            }
-
-            return result;
-        }
-        catch (XmlException e)
-        {
-            value = null;
-            return FileInfoParseResult.Fail(FileInfoParseError.MalformedXml, e.Message);
-        }
+        return result.IsSuccess
+            ? RcsXml.Parse(xml, maxSize, read, static r => r.IsSuccess, static e => FileInfoParseResult.Fail(FileInfoParseError.MalformedXml, e.Message), out value)
+            : result;
     }
-
 
     /// <summary>Writes the document: an XML declaration, then one element per line, CRLF line ends.</summary>
     /// <param name="output">The destination.</param>

@@ -92,26 +92,8 @@ public sealed class ImdnDocument : IEquatable<ImdnDocument>
             return ImdnParseError.TooLarge;
         }
 
-        try
-        {
-            using XmlReader reader = RcsXml.CreateReader(xml, maxSize);
-            ImdnParseError error = Read(reader, out document);
-            if (error == ImdnParseError.None)
-            {
-                RcsXml.ReadToEnd(reader);
-            }
-            else
-            {
-                document = null;
-            }
-
-            return error;
-        }
-        catch (XmlException)
-        {
-            document = null;
-            return ImdnParseError.MalformedXml;
-        }
+        return RcsXml.Parse(xml, maxSize, static (XmlReader reader, out ImdnDocument? value) => Read(reader, out value),
+            static error => error == ImdnParseError.None, static _ => ImdnParseError.MalformedXml, out document);
     }
 
     /// <summary>Writes the document: an XML declaration, then one element per line, CRLF line ends.</summary>
