@@ -25,11 +25,17 @@ internal sealed class SipSenderVerifier(SipLocationRouter locations, IMessageRec
         {
             return null;
         }
+        string? verified = null;
         foreach (var identity in Identities(request))
         {
             if (await users.FindUserAsync(identity, ct).ConfigureAwait(false) is not { } user)
             {
                 // Not one of ours: another network vouches for it (or nobody does); the policy hook decides.
+                continue;
+            }
+            if (user == verified)
+            {
+                // From and P-Asserted-Identity usually name the same user: its bindings were checked already.
                 continue;
             }
             var bindings = await locations.FindBindingsAsync(SipUri.Parse(user), ct).ConfigureAwait(false);
@@ -48,6 +54,7 @@ internal sealed class SipSenderVerifier(SipLocationRouter locations, IMessageRec
             {
                 return $"{user} is not registered from {transaction.Remote}";
             }
+            verified = user;
         }
         return null;
     }

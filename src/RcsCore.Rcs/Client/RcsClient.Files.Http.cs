@@ -209,6 +209,15 @@ public sealed partial class RcsClient
         {
             destination.Position = have;
         }
+        // SHA-256 of the result as the bytes are written (and of the part the destination already held), not by reading
+        // the file again afterwards; without a readable destination a resumed file's prefix cannot be hashed.
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        bool hashing = have == 0 || destination.CanRead;
+        if (hashing && have > 0)
+        {
+            await HashPrefixAsync(destination, have, null, sha256, ct).ConfigureAwait(false);
+        }
+        var sink = hashing ? new HashingWriteStream(destination, sha256) : destination;
         var downloader = DownloaderFor(entry.Url);
         RcsFileTransferResult Result(RcsFileTransferOutcome outcome, long bytes, int status, string? reason, byte[]? sha256 = null) =>
             new(transfer.TransferId, RcsFileTransferMethod.Http, outcome, bytes, entry.Size, status, reason)
@@ -219,7 +228,7 @@ public sealed partial class RcsClient
         {
             try
             {
-                have = await downloader.DownloadAsync(entry.Url, destination, have, new SyncProgress(bytes =>
+                have = await downloader.DownloadAsync(entry.Url, sink, have, new SyncProgress(bytes =>
                 {
                     Volatile.Write(ref have, bytes);
                     progress?.Report(new RcsFileTransferProgress(bytes, entry.Size));
@@ -251,12 +260,7 @@ public sealed partial class RcsClient
         {
             return Result(RcsFileTransferOutcome.Failed, have, 500, $"{have} of {entry.Size} bytes");
         }
-        byte[]? digest = null;
-        if (destination.CanSeek && destination.CanRead)
-        {
-            destination.Position = 0;
-            digest = await SHA256.HashDataAsync(destination, ct).ConfigureAwait(false);
-        }
+        byte[]? digest = hashing ? sha256.GetHashAndReset() : null;
         Log.FileDownloaded(_logger, Identity, transfer.Peer, transfer.File.FileName, have);
         if (transfer.FileInfoMessage is { } message)
         {
@@ -271,5 +275,45 @@ public sealed partial class RcsClient
             }
         }
         return Result(RcsFileTransferOutcome.Completed, have, 200, null, digest);
+    }
+
+    /// <summary>Forwards writes to the destination and adds them to a hash (the download's only consumer is WriteAsync).</summary>
+    private sealed class HashingWriteStream(Stream inner, IncrementalHash hash) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            inner.Write(buffer, offset, count);
+            hash.AppendData(buffer, offset, count);
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            hash.AppendData(buffer.Span);
+        }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

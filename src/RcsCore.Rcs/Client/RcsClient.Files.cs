@@ -550,7 +550,7 @@ public sealed partial class RcsClient
         }
     }
 
-    private static async Task HashPrefixAsync(Stream destination, long length, IncrementalHash sha1, IncrementalHash sha256, CancellationToken ct)
+    private static async Task HashPrefixAsync(Stream destination, long length, IncrementalHash? sha1, IncrementalHash sha256, CancellationToken ct)
     {
         destination.Position = 0;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(HashBufferSize);
@@ -564,7 +564,7 @@ public sealed partial class RcsClient
                 {
                     throw new EndOfStreamException("The destination holds fewer bytes than the resume offset.");
                 }
-                sha1.AppendData(buffer, 0, n);
+                sha1?.AppendData(buffer, 0, n);
                 sha256.AppendData(buffer, 0, n);
                 left -= n;
             }
