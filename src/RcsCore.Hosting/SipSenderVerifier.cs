@@ -21,7 +21,7 @@ internal sealed class SipSenderVerifier(SipLocationRouter locations, IMessageRec
     public async ValueTask<string?> CheckAsync(SipServerTransaction transaction, CancellationToken ct)
     {
         var request = transaction.Request;
-        if (IsFromDepot(request, transaction.Remote))
+        if (centre().IsFromLargeMessageDepot(request, transaction.Remote))
         {
             return null;
         }
@@ -74,15 +74,5 @@ internal sealed class SipSenderVerifier(SipLocationRouter locations, IMessageRec
             yield return pai.Uri;
         }
     }
-
-    /// <summary>The depot's requests: its Via (the first hop's sent-by) names its listener, from its address.</summary>
-    private bool IsFromDepot(SipRequest request, SipEndPoint remote)
-    {
-        if (centre().LargeMessageEndPoint is not { } depot || request.Vias.Count != 1)
-        {
-            return false;
-        }
-        var via = request.Vias[0];
-        return via.Port == depot.Address.Port && remote.Address.Address.Equals(depot.Address.Address);
-    }
 }
+

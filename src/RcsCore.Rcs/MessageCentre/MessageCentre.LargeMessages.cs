@@ -56,13 +56,28 @@ public sealed partial class MessageCentre
         ArgumentNullException.ThrowIfNull(decision);
         if (_depot is not { } depot || decision.Targets.Count > 0 || decision.RejectStatus != 480
             || decision.RejectReason == SipCallerPreferences.NoMatchingContactReason
-            || request.Method != "INVITE" || request.To?.Tag is not null || !IsLargeMessage(request) || depot.IsFromDepot(request))
+            || request.Method != "INVITE" || request.To?.Tag is not null || !IsLargeMessage(request) || IsFromLargeMessageDepot(request))
         {
             return decision;
         }
         // RFC 3261 §16.5: the target keeps the user's Request-URI (the depot reads the recipient from it) and the
         // depot's listener is the fixed next hop, as for a registration's Path or flow.
         return SipProxyDecision.Forward([new SipProxyTarget(request.RequestUri, Destination: depot.LocalEndPoint)]);
+    }
+
+    /// <summary>
+    /// True when <paramref name="request"/> was sent by the large-message depot (its Via names the depot's listener)
+    /// and, when <paramref name="source"/> is given, arrived from the depot's address: the depot sends stored messages
+    /// in their original sender's name, so the host trusts these (and does not route them back to the depot).
+    /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="source">Where it came from, or null when unknown (routing).</param>
+    /// <returns>True for the depot's own requests.</returns>
+    public bool IsFromLargeMessageDepot(SipRequest request, SipEndPoint? source = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _depot is { } depot && depot.IsFromDepot(request)
+            && (source is not { } from || from.Address.Address.Equals(depot.LocalEndPoint.Address.Address));
     }
 
     /// <summary>True when a request asks for the CPM large-message service (RFC 6050 service headers, or the RFC 3841 feature tag).</summary>
