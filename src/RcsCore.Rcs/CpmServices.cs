@@ -119,4 +119,27 @@ public static class CpmServices
 
         return name + "=" + ImsFeatureTags.EncodeList(urns.ToArray());
     }
+
+    /// <summary>
+    /// True when a request asks for the service <paramref name="icsi"/>: in P-Asserted-Service or P-Preferred-Service
+    /// (RFC 6050), or as the Accept-Contact feature tag (RFC 3841).
+    /// </summary>
+    internal static bool RequestsService(RcsCore.Sip.Messages.SipRequest request, string icsi)
+    {
+        if (IsService(request.GetHeader(RcsCore.Parsing.Sip.SipHeaderName.PAssertedService), icsi)
+            || IsService(request.GetHeader(RcsCore.Parsing.Sip.SipHeaderName.PPreferredService), icsi))
+        {
+            return true;
+        }
+        // RFC 3841: the Accept-Contact feature tag, percent-encoded (3GPP TS 24.229 §7.9.2).
+        string tag = IcsiFeatureTag(icsi);
+        foreach (string value in request.GetHeaders(RcsCore.Parsing.Sip.SipHeaderName.AcceptContact))
+        {
+            if (value.Contains(tag, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }

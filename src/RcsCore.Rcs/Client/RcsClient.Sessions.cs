@@ -43,7 +43,7 @@ public sealed partial class RcsClient
             // A re-INVITE: this client never changes a session's media; refusing it keeps the session (RFC 3261 §14.2).
             return incoming.CreateResponse(488).Build();
         }
-        if (IsService(request, CpmServices.FileTransferIcsi))
+        if (CpmServices.RequestsService(request, CpmServices.FileTransferIcsi))
         {
             if (_msrp is null || _stopping.IsCancellationRequested)
             {
@@ -63,7 +63,7 @@ public sealed partial class RcsClient
             return incoming.CreateResponse(480).Build();
         }
         string peer = SenderOf(request);
-        if (IsService(request, CpmServices.LargeMessageIcsi))
+        if (CpmServices.RequestsService(request, CpmServices.LargeMessageIcsi))
         {
             await ReceiveLargeAsync(incoming, remote!, peer, ct).ConfigureAwait(false);
             return null;
@@ -313,25 +313,6 @@ public sealed partial class RcsClient
         _registration.AddServiceRoute(b);
         b.SetBody(sdp, contentType);
         return b.Build();
-    }
-
-    private static bool IsService(SipRequest request, string icsi)
-    {
-        if (CpmServices.IsService(request.GetHeader(SipHeaderName.PAssertedService), icsi)
-            || CpmServices.IsService(request.GetHeader(SipHeaderName.PPreferredService), icsi))
-        {
-            return true;
-        }
-        // RFC 3841: the Accept-Contact feature tag, percent-encoded (3GPP TS 24.229 §7.9.2).
-        string tag = CpmServices.IcsiFeatureTag(icsi);
-        foreach (string value in request.GetHeaders(SipHeaderName.AcceptContact))
-        {
-            if (value.Contains(tag, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static async Task ReleaseAsync(Sip.Dialogs.SipDialog dialog, MsrpSession msrp)

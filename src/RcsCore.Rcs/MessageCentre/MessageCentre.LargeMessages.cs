@@ -56,7 +56,7 @@ public sealed partial class MessageCentre
         ArgumentNullException.ThrowIfNull(decision);
         if (_depot is not { } depot || decision.Targets.Count > 0 || decision.RejectStatus != 480
             || decision.RejectReason == SipCallerPreferences.NoMatchingContactReason
-            || request.Method != "INVITE" || request.To?.Tag is not null || !IsLargeMessage(request) || IsFromLargeMessageDepot(request))
+            || request.Method != "INVITE" || request.To?.Tag is not null || !CpmServices.RequestsService(request, CpmServices.LargeMessageIcsi) || IsFromLargeMessageDepot(request))
         {
             return decision;
         }
@@ -78,25 +78,6 @@ public sealed partial class MessageCentre
         ArgumentNullException.ThrowIfNull(request);
         return _depot is { } depot && depot.IsFromDepot(request)
             && (source is not { } from || from.Address.Address.Equals(depot.LocalEndPoint.Address.Address));
-    }
-
-    /// <summary>True when a request asks for the CPM large-message service (RFC 6050 service headers, or the RFC 3841 feature tag).</summary>
-    internal static bool IsLargeMessage(SipRequest request)
-    {
-        if (CpmServices.IsService(request.GetHeader(SipHeaderName.PAssertedService), CpmServices.LargeMessageIcsi)
-            || CpmServices.IsService(request.GetHeader(SipHeaderName.PPreferredService), CpmServices.LargeMessageIcsi))
-        {
-            return true;
-        }
-        string tag = CpmServices.IcsiFeatureTag(CpmServices.LargeMessageIcsi);
-        foreach (string value in request.GetHeaders(SipHeaderName.AcceptContact))
-        {
-            if (value.Contains(tag, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     /// <summary>The checks a deferred large message passes before the depot answers: a user of ours (404), the policy (403/429...).</summary>
