@@ -61,6 +61,13 @@ public sealed partial class SocketConnection
 
     private async ValueTask WriteToSocketAsync(ReadOnlySequence<byte> buffer)
     {
+        if (_ssl is null && !buffer.IsSingleSegment && TryGather(buffer))
+        {
+            // One gathered send (sendmsg with an iovec per segment) for everything queued: on loopback the cost is
+            // per system call and per receiver wake-up, so one 1 MiB send beats sixteen 64 KiB ones.
+            await SendGatheredAsync(buffer.Length).ConfigureAwait(false);
+            return;
+        }
         foreach (var segment in buffer)
         {
             if (_ssl is not null)
@@ -77,5 +84,56 @@ public sealed partial class SocketConnection
                 rest = rest[sent..];
             }
         }
+    }
+
+    /// <summary>Fills <see cref="_gather"/> with the segments of <paramref name="buffer"/>; false if one is not array-backed.</summary>
+    private bool TryGather(ReadOnlySequence<byte> buffer)
+    {
+        var list = _gather ??= new List<ArraySegment<byte>>(16);
+        list.Clear();
+        foreach (var segment in buffer)
+        {
+            if (!System.Runtime.InteropServices.MemoryMarshal.TryGetArray(segment, out var array))
+            {
+                list.Clear();
+                return false;
+            }
+            if (array.Count > 0)
+            {
+                list.Add(array);
+            }
+        }
+        return true;
+    }
+
+    private async ValueTask SendGatheredAsync(long total)
+    {
+        var list = _gather!;
+        long left = total;
+        while (left > 0)
+        {
+            int sent = await _socket.SendAsync(list, SocketFlags.None).ConfigureAwait(false);
+            Interlocked.Add(ref _bytesSent, sent);
+            left -= sent;
+            if (left > 0)
+            {
+                // A short send: drop what went out and send the rest.
+                while (sent > 0)
+                {
+                    var first = list[0];
+                    if (first.Count <= sent)
+                    {
+                        sent -= first.Count;
+                        list.RemoveAt(0);
+                    }
+                    else
+                    {
+                        list[0] = first.Slice(sent);
+                        sent = 0;
+                    }
+                }
+            }
+        }
+        list.Clear();
     }
 }

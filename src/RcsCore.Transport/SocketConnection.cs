@@ -30,6 +30,7 @@ public sealed partial class SocketConnection : TransportConnection
     private int _closedSignalled;
     private long _bytesReceived;
     private long _bytesSent;
+    private List<ArraySegment<byte>>? _gather;
 
     internal SocketConnection(Socket socket, SslStream? ssl, SocketConnectionOptions options, ILogger? logger)
     {

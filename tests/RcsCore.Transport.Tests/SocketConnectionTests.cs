@@ -105,6 +105,46 @@ public class SocketConnectionTests
     }
 
     [Fact]
+    public async Task A_many_segment_flush_goes_out_whole_and_in_order_through_short_sends()
+    {
+        // 4 MB in one flush: hundreds of 4 KiB pipe segments sent as one gathered send; a 4 KiB kernel send buffer
+        // and a reader that starts late make the kernel take it in short pieces.
+        var options = new SocketConnectionOptions { MaxWriteBufferSize = 8 * 1024 * 1024, SocketSendBufferSize = 4096 };
+        await using var listener = SocketListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var acceptTask = listener.AcceptAsync(TestNet.Bounded()).AsTask();
+        await using var client = await SocketConnection.ConnectAsync(listener.LocalEndPoint, options, ct: TestNet.Bounded());
+        await using var server = (await acceptTask)!;
+        var data = new byte[4 * 1024 * 1024];
+        new Random(7).NextBytes(data);
+        var output = client.Transport.Output;
+        for (int offset = 0; offset < data.Length; offset += 1000)
+        {
+            output.Write(data.AsSpan(offset, Math.Min(1000, data.Length - offset)));
+        }
+        var flush = output.FlushAsync(TestNet.Bounded()).AsTask();
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+
+        var received = new byte[data.Length];
+        int got = 0;
+        var input = server.Transport.Input;
+        while (got < data.Length)
+        {
+            var result = await input.ReadAsync(TestNet.Bounded());
+            foreach (var segment in result.Buffer)
+            {
+                segment.Span.CopyTo(received.AsSpan(got));
+                got += segment.Length;
+            }
+            input.AdvanceTo(result.Buffer.End);
+            Assert.False(result.IsCompleted && got < data.Length, $"closed after {got} bytes");
+        }
+        await flush;
+        Assert.True(data.AsSpan().SequenceEqual(received));
+        Assert.Equal(data.Length, client.BytesSent);
+        Assert.Equal(data.Length, ((SocketConnection)server).BytesReceived);
+    }
+
+    [Fact]
     public async Task Backpressure_a_peer_that_never_reads_makes_FlushAsync_wait()
     {
         // A listener whose accepted socket is never read, with small kernel buffers on both sides.
