@@ -104,6 +104,47 @@ internal sealed class RawSocketPair : IDisposable
         return await receive;
     }
 
+    /// <summary>
+    /// The least any RFC 4975 sender and receiver must add to <see cref="CopyAsync"/>: the sender checks each piece for
+    /// the end-line before sending it (§7.1: it must not occur in the body) and the receiver scans what it reads for
+    /// it (an interrupted chunk ends before its Byte-Range end, so the receiver cannot skip the scan). With a
+    /// <paramref name="source"/> stream the sender also reads it into one reused 1 MiB buffer (the copy a Stream
+    /// source costs); without one it scans and sends the block by reference. No heads, responses or framing.
+    /// </summary>
+    public async Task<long> CopyWithScansAsync(byte[] block, long size, Stream? source)
+    {
+        var pattern = "\r\n-------Xq7fT2b9"u8.ToArray();
+        var receive = Task.Run(async () =>
+        {
+            var buffer = new byte[64 * 1024];
+            long total = 0;
+            while (total < size)
+            {
+                int n = await _server.ReceiveAsync(buffer, SocketFlags.None);
+                if (buffer.AsSpan(0, n).IndexOf(pattern) >= 0)
+                {
+                    throw new InvalidOperationException("end-line in the body");
+                }
+                total += n;
+            }
+            return total;
+        });
+        var piece = source is null ? block : new byte[block.Length];
+        for (long sent = 0; sent < size; sent += piece.Length)
+        {
+            if (source is not null)
+            {
+                source.ReadExactly(piece);
+            }
+            if (piece.AsSpan().IndexOf(pattern) >= 0)
+            {
+                throw new InvalidOperationException("end-line in the body");
+            }
+            await _client.SendAsync(piece, SocketFlags.None);
+        }
+        return await receive;
+    }
+
     public void Dispose()
     {
         _client.Dispose();

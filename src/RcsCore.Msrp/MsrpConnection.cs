@@ -31,6 +31,7 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
     private IncomingChunk? _chunk;
     private Task? _receiveLoop;
     private int _disposed;
+    private int _waitingWriters;
     private string? _closeReason;
 
     public MsrpConnection(MsrpEndpoint endpoint, TransportConnection transport, ILogger logger)
@@ -85,15 +86,25 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
 
     // ---- transactions (RFC 4975 §7.1.1, §7.3) ----
 
-    public void AddTransaction(MsrpTransaction transaction)
+    /// <summary>
+    /// Registers a request awaiting its response. <paramref name="armed"/> false leaves the timer stopped until
+    /// <see cref="Arm"/>: a chunk's timeout counts from when the whole chunk was handed to the transport, not from
+    /// when it started (a large chunk behind a slow receiver must not time out while it is still being written).
+    /// </summary>
+    public void AddTransaction(MsrpTransaction transaction, bool armed = true)
     {
-        transaction.Deadline = _options.TimeProvider.GetTimestamp() + (long)(_options.TransactionTimeout.TotalSeconds * _options.TimeProvider.TimestampFrequency);
+        transaction.Deadline = armed ? DeadlineFromNow() : long.MaxValue;
         _transactions[transaction.Id] = transaction;
         if (IsClosed && _transactions.TryRemove(transaction.Id, out _))
         {
             transaction.Complete(0, null, "connection closed");
         }
     }
+
+    /// <summary>Starts the timeout of a transaction registered unarmed (RFC 4975 §7.1.1).</summary>
+    public void Arm(MsrpTransaction transaction) => transaction.Deadline = DeadlineFromNow();
+
+    private long DeadlineFromNow() => _options.TimeProvider.GetTimestamp() + (long)(_options.TransactionTimeout.TotalSeconds * _options.TimeProvider.TimestampFrequency);
 
     private void Sweep()
     {
@@ -141,7 +152,15 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
     public async ValueTask<PipeWriter> BeginWriteAsync(CancellationToken ct)
     {
         ThrowIfClosed();
-        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        Interlocked.Increment(ref _waitingWriters);
+        try
+        {
+            await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waitingWriters);
+        }
         if (IsClosed)
         {
             _writeLock.Release();
@@ -188,6 +207,29 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
         // A control frame queued while this writer held the output is written now (or by the next holder).
         WriteControlIfFree();
         ThrowIfClosed();
+    }
+
+    /// <summary>
+    /// True when another frame waits for the output: a writer in <see cref="BeginWriteAsync"/> or a queued control
+    /// frame. The holder of a long chunk then interrupts it (RFC 4975 §7.1: it ends with <c>+</c>, the rest follows).
+    /// </summary>
+    public bool HasWaitingFrames => Volatile.Read(ref _waitingWriters) > 0 || !_control.IsEmpty;
+
+    /// <summary>
+    /// Flushes part of a frame the caller is still writing, keeping the output: applies backpressure inside a long
+    /// chunk. False when the transport stopped sending or the connection is closing.
+    /// </summary>
+    public async ValueTask<bool> FlushHeldAsync()
+    {
+        try
+        {
+            var flush = await Output.FlushAsync(_closing.Token).ConfigureAwait(false);
+            return !flush.IsCompleted && !flush.IsCanceled;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Releases the output after a failed write without flushing (the connection is shutting down).</summary>

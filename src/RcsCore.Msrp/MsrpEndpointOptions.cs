@@ -32,6 +32,16 @@ public sealed class MsrpEndpointOptions
     /// <summary>Body bytes per SEND chunk (RFC 4975 §7.1.1); 64 KiB by default.</summary>
     public int ChunkSize { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// How large a chunk may grow while nothing else waits for the connection (1 MiB by default): fewer chunks mean
+    /// fewer heads, responses and flushes per byte. A grown chunk is interrupted (RFC 4975 §7.1, ending in <c>+</c>)
+    /// as soon as another message, response or REPORT waits and it holds <see cref="ChunkSize"/> bytes, so short
+    /// messages still get through quickly. Sessions through a relay keep <see cref="ChunkSize"/> (relays may cap
+    /// frame sizes), as does a send with <see cref="MsrpSendOptions.ChunkSize"/>. Set it to <see cref="ChunkSize"/> to
+    /// send fixed chunks.
+    /// </summary>
+    public int MaxChunkSize { get; init; } = 1024 * 1024;
+
     /// <summary>How long a SEND or AUTH transaction waits for its response (RFC 4975 §7.1.1 suggests 30 s).</summary>
     public TimeSpan TransactionTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -64,6 +74,7 @@ public sealed class MsrpEndpointOptions
         ArgumentNullException.ThrowIfNull(ListenEndPoint);
         ArgumentNullException.ThrowIfNull(TimeProvider);
         ArgumentOutOfRangeException.ThrowIfLessThan(ChunkSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxChunkSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TransactionTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ReportTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxReorderBytes);

@@ -60,7 +60,20 @@ public sealed partial class MsrpSession
     private static PipeReader StreamReader(Stream content) =>
         PipeReader.Create(content, new StreamPipeReaderOptions(MsrpMemoryPool.Instance, MsrpMemoryPool.BlockSize, MsrpMemoryPool.BlockSize / 4, leaveOpen: true));
 
-    private int ChunkSizeOf(MsrpSendOptions options) => options.ChunkSize is int size and > 0 ? size : _options.ChunkSize;
+    /// <summary>
+    /// The chunk size of a send and how far a chunk may grow while nothing else waits for the connection: a size
+    /// given for the send is fixed; otherwise chunks of a session without a relay grow up to
+    /// <see cref="MsrpEndpointOptions.MaxChunkSize"/> (relays may cap frame sizes: Kamailio 5.6 relays about 10 KB).
+    /// </summary>
+    private (int Size, int Max) ChunkSizeOf(MsrpSendOptions options)
+    {
+        if (options.ChunkSize is int fixedSize and > 0)
+        {
+            return (fixedSize, fixedSize);
+        }
+        int size = _options.ChunkSize;
+        return (size, Relay is null ? Math.Max(size, _options.MaxChunkSize) : size);
+    }
 
     private async ValueTask<MsrpSendResult> SendCoreAsync(ChunkSource source, string contentType, MsrpSendOptions options, long total, CancellationToken ct)
     {
@@ -77,7 +90,7 @@ public sealed partial class MsrpSession
         var message = new OutgoingMessage(messageId);
         _outgoing[messageId] = message;
         long offset = options.StartOffset;
-        int chunkSize = ChunkSizeOf(options);
+        var (chunkSize, maxChunkSize) = ChunkSizeOf(options);
         bool started = false;
         try
         {
@@ -86,7 +99,9 @@ public sealed partial class MsrpSession
                 while (true)
                 {
                     // Wait for the chunk's data before taking the output, so a slow source never holds up other writers.
-                    var (length, last) = await source.PrepareAsync(chunkSize, ct).ConfigureAwait(false);
+                    // With nobody else waiting the chunk may be long: it is interrupted once someone does.
+                    int prepare = connection.HasWaitingFrames ? chunkSize : maxChunkSize;
+                    var (length, last) = await source.PrepareAsync(prepare, ct).ConfigureAwait(false);
                     if (message.IsFailed)
                     {
                         break;
@@ -99,7 +114,7 @@ public sealed partial class MsrpSession
                         tid = NewTransactionId();
                         endLinePrefix = MsrpWire.EndLinePrefix(tid);
                     }
-                    Track(connection, tid, message, reports.FailureReport);
+                    var transaction = Track(connection, tid, message, reports.FailureReport, armed: false);
                     var output = await connection.BeginWriteAsync(ct).ConfigureAwait(false);
                     int written;
                     ChunkEnd end;
@@ -107,7 +122,7 @@ public sealed partial class MsrpSession
                     {
                         // Head, body and end-line go straight into the output pipe's memory: one copy of the body.
                         WriteSendHead(output, tid, messageId, MsrpByteRange.ForChunk(offset, length, total), contentType, reports, body: true);
-                        (written, end) = await source.CopyToAsync(output, length, endLinePrefix).ConfigureAwait(false);
+                        (written, end) = await source.CopyToAsync(new ChunkOutput(output, connection, chunkSize), length, endLinePrefix).ConfigureAwait(false);
                         // RFC 4975 §7.1: an interrupted chunk ends with '+' (the receiver counts the bytes it got, not
                         // the Byte-Range end); a source that ended before its announced length aborts the message ('#').
                         var flag = end switch
@@ -125,6 +140,10 @@ public sealed partial class MsrpSession
                     }
                     started = true;
                     await connection.EndWriteAsync().ConfigureAwait(false);
+                    if (transaction is not null)
+                    {
+                        connection.Arm(transaction);
+                    }
                     offset += written;
                     options.Progress?.Report(offset);
                     if (end == ChunkEnd.Truncated)
@@ -184,19 +203,21 @@ public sealed partial class MsrpSession
         }
     }
 
-    /// <summary>RFC 4975 §7.1.2: with Failure-Report no nothing is answered; with partial only failures are.</summary>
-    private static void Track(MsrpConnection connection, string tid, OutgoingMessage message, MsrpReportMode failureReport)
+    /// <summary>RFC 4975 §7.1.2: with Failure-Report no nothing is answered (null); with partial only failures are.</summary>
+    private static MsrpTransaction? Track(MsrpConnection connection, string tid, OutgoingMessage message, MsrpReportMode failureReport, bool armed = true)
     {
         if (failureReport == MsrpReportMode.No)
         {
-            return;
+            return null;
         }
         bool partial = failureReport == MsrpReportMode.Partial;
         if (!partial)
         {
             message.Expect();
         }
-        connection.AddTransaction(new MsrpTransaction(tid, (status, _, reason) => message.OnResponse(status, reason, counted: !partial), timeoutIsSuccess: partial));
+        var transaction = new MsrpTransaction(tid, (status, _, reason) => message.OnResponse(status, reason, counted: !partial), timeoutIsSuccess: partial);
+        connection.AddTransaction(transaction, armed);
+        return transaction;
     }
 
     private byte[] BuildSendHead(string tid, string messageId, MsrpByteRange range, string? contentType, MsrpReportPolicy reports, bool body)
@@ -262,7 +283,10 @@ public sealed partial class MsrpSession
     {
         /// <summary>All the announced bytes were written.</summary>
         Full,
-        /// <summary>Stopped early (the end-line was about to occur in the body); the rest follows in the next chunk.</summary>
+        /// <summary>
+        /// Stopped early (the end-line was about to occur in the body, or another frame waits for the connection);
+        /// the rest follows in the next chunk.
+        /// </summary>
         Interrupted,
         /// <summary>The source ended before its announced length.</summary>
         Truncated,
@@ -278,10 +302,11 @@ public sealed partial class MsrpSession
         public abstract bool Contains(ReadOnlySpan<byte> pattern, int length);
 
         /// <summary>
-        /// Writes the prepared chunk into <paramref name="output"/> (the caller holds the output) and consumes it.
-        /// A source that cannot check the body in advance stops before bytes that contain <paramref name="endLinePrefix"/>.
+        /// Writes the prepared chunk into <paramref name="output"/> (the caller holds the output) and consumes what it
+        /// wrote. A source that cannot check the body in advance stops before bytes that contain
+        /// <paramref name="endLinePrefix"/>; a long chunk stops early when another frame waits (<see cref="ChunkOutput.ShouldYieldAsync"/>).
         /// </summary>
-        public abstract ValueTask<(int Written, ChunkEnd End)> CopyToAsync(PipeWriter output, int length, byte[] endLinePrefix);
+        public abstract ValueTask<(int Written, ChunkEnd End)> CopyToAsync(ChunkOutput output, int length, byte[] endLinePrefix);
 
         public virtual void Dispose()
         {
@@ -301,11 +326,21 @@ public sealed partial class MsrpSession
 
         public override bool Contains(ReadOnlySpan<byte> pattern, int length) => _rest.Span[..length].IndexOf(pattern) >= 0;
 
-        public override ValueTask<(int Written, ChunkEnd End)> CopyToAsync(PipeWriter output, int length, byte[] endLinePrefix)
+        public override async ValueTask<(int Written, ChunkEnd End)> CopyToAsync(ChunkOutput output, int length, byte[] endLinePrefix)
         {
-            output.Write(_rest.Span[..length]);
-            _rest = _rest[length..];
-            return ValueTask.FromResult((length, ChunkEnd.Full));
+            int written = 0;
+            while (written < length)
+            {
+                int n = Math.Min(ChunkOutput.Piece, length - written);
+                output.Writer.Write(_rest.Span[..n]);
+                _rest = _rest[n..];
+                written += n;
+                if (written < length && await output.ShouldYieldAsync(written).ConfigureAwait(false))
+                {
+                    return (written, ChunkEnd.Interrupted);
+                }
+            }
+            return (written, ChunkEnd.Full);
         }
     }
 
@@ -373,12 +408,12 @@ public sealed partial class MsrpSession
             return false;
         }
 
-        public override ValueTask<(int Written, ChunkEnd End)> CopyToAsync(PipeWriter output, int length, byte[] endLinePrefix)
+        public override ValueTask<(int Written, ChunkEnd End)> CopyToAsync(ChunkOutput output, int length, byte[] endLinePrefix)
         {
             var data = _buffer.Slice(0, length);
             foreach (var segment in data)
             {
-                output.Write(segment.Span);
+                output.Writer.Write(segment.Span);
             }
             reader.AdvanceTo(data.End);
             _holding = false;
@@ -397,6 +432,37 @@ public sealed partial class MsrpSession
                 reader.Complete();
             }
             base.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The output a chunk is written into, held by the writer: between pieces it flushes what is pending (so a long
+    /// chunk streams under the pipe's backpressure) and tells the source to interrupt the chunk when another frame
+    /// waits for the connection and the chunk already holds its normal size (RFC 4975 §7.1: a chunk may end early
+    /// with <c>+</c>; the receiver counts the bytes it got).
+    /// </summary>
+    private readonly struct ChunkOutput(PipeWriter writer, MsrpConnection connection, int normalSize)
+    {
+        /// <summary>Largest piece a memory source writes between two checks.</summary>
+        public const int Piece = 64 * 1024;
+
+        /// <summary>Pending bytes that make a long chunk flush before its next piece.</summary>
+        private const int FlushThreshold = 256 * 1024;
+
+        public PipeWriter Writer => writer;
+
+        /// <summary>After <paramref name="written"/> body bytes: true to end the chunk here.</summary>
+        public async ValueTask<bool> ShouldYieldAsync(int written)
+        {
+            if (written >= normalSize && connection.HasWaitingFrames)
+            {
+                return true;
+            }
+            if (writer.UnflushedBytes >= FlushThreshold && !await connection.FlushHeldAsync().ConfigureAwait(false))
+            {
+                throw new IOException("the MSRP connection stopped sending");
+            }
+            return false;
         }
     }
 
@@ -443,11 +509,12 @@ public sealed partial class MsrpSession
             ? _reader.Contains(pattern, length)
             : _carry is not null && _carry.AsSpan(_carryStart, Math.Min(_carryLength, length)).IndexOf(pattern) >= 0;
 
-        public override async ValueTask<(int Written, ChunkEnd End)> CopyToAsync(PipeWriter output, int length, byte[] endLinePrefix)
+        public override async ValueTask<(int Written, ChunkEnd End)> CopyToAsync(ChunkOutput chunk, int length, byte[] endLinePrefix)
         {
+            var output = chunk.Writer;
             if (_reader is not null)
             {
-                return await _reader.CopyToAsync(output, length, endLinePrefix).ConfigureAwait(false);
+                return await _reader.CopyToAsync(chunk, length, endLinePrefix).ConfigureAwait(false);
             }
             _tailLength = 0;
             int written = 0;
@@ -501,6 +568,10 @@ public sealed partial class MsrpSession
                 Remember(piece, endLinePrefix.Length - 1);
                 output.Advance(n);
                 written += n;
+                if (written < length && await chunk.ShouldYieldAsync(written).ConfigureAwait(false))
+                {
+                    return (written, ChunkEnd.Interrupted);
+                }
             }
             return (written, ChunkEnd.Full);
         }

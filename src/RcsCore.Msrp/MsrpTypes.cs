@@ -91,7 +91,10 @@ public sealed record MsrpSendOptions
     /// <summary>The reports to request.</summary>
     public MsrpReportPolicy Reports { get; init; }
 
-    /// <summary>Chunk size in bytes; null uses <see cref="MsrpEndpointOptions.ChunkSize"/>.</summary>
+    /// <summary>
+    /// A fixed chunk size in bytes for this send; null uses <see cref="MsrpEndpointOptions.ChunkSize"/>, growing up to
+    /// <see cref="MsrpEndpointOptions.MaxChunkSize"/> while the connection is otherwise idle.
+    /// </summary>
     public int? ChunkSize { get; init; }
 
     /// <summary>

@@ -34,13 +34,14 @@ internal static class TestNet
         return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pfx), null);
     }
 
-    public static MsrpEndpoint Endpoint(bool tls = false, TimeProvider? time = null, TimeSpan? transactionTimeout = null, int chunkSize = 64 * 1024, SocketConnectionOptions? socket = null) =>
+    public static MsrpEndpoint Endpoint(bool tls = false, TimeProvider? time = null, TimeSpan? transactionTimeout = null, int chunkSize = 64 * 1024, SocketConnectionOptions? socket = null, int maxChunkSize = 1024 * 1024) =>
         MsrpEndpoint.Start(new MsrpEndpointOptions
         {
             Tls = tls ? new TlsServerOptions(SelfSigned()) : null,
             TimeProvider = time ?? TimeProvider.System,
             TransactionTimeout = transactionTimeout ?? TimeSpan.FromSeconds(30),
             ChunkSize = chunkSize,
+            MaxChunkSize = maxChunkSize,
             Socket = socket,
         });
 
