@@ -73,6 +73,8 @@ internal sealed class RawSocketPair : IDisposable
     private readonly Socket _listener;
     private readonly Socket _client;
     private readonly Socket _server;
+    private byte[]? _pieceA;
+    private byte[]? _pieceB;
 
     public RawSocketPair()
     {
@@ -105,11 +107,12 @@ internal sealed class RawSocketPair : IDisposable
     }
 
     /// <summary>
-    /// The least any RFC 4975 sender and receiver must add to <see cref="CopyAsync"/>: the sender checks each piece for
-    /// the end-line before sending it (§7.1: it must not occur in the body) and the receiver scans what it reads for
-    /// it (an interrupted chunk ends before its Byte-Range end, so the receiver cannot skip the scan). With a
-    /// <paramref name="source"/> stream the sender also reads it into one reused 1 MiB buffer (the copy a Stream
-    /// source costs); without one it scans and sends the block by reference. No heads, responses or framing.
+    /// The least any RFC 4975 sender and receiver must add to <see cref="CopyAsync"/>: the sender checks what it
+    /// sends for the end-line (§7.1: it must not occur in the body) and the receiver scans what it reads for it (an
+    /// interrupted chunk ends before its Byte-Range end, so the receiver cannot skip the scan). Without a
+    /// <paramref name="source"/> the sender scans and sends the block by reference; with one it also reads the
+    /// stream (the copy a Stream source costs), into two 1 MiB buffers in turn so reading one overlaps sending the
+    /// other. No heads, responses or framing.
     /// </summary>
     public async Task<long> CopyWithScansAsync(byte[] block, long size, Stream? source)
     {
@@ -129,18 +132,27 @@ internal sealed class RawSocketPair : IDisposable
             }
             return total;
         });
-        var piece = source is null ? block : new byte[block.Length];
-        for (long sent = 0; sent < size; sent += piece.Length)
+        byte[][] pieces = source is null ? [block] : [_pieceA ??= new byte[block.Length], _pieceB ??= new byte[block.Length]];
+        Task<int>? sending = null;
+        int turn = 0;
+        for (long sent = 0; sent < size; sent += block.Length)
         {
-            if (source is not null)
-            {
-                source.ReadExactly(piece);
-            }
+            var piece = pieces[turn];
+            turn = (turn + 1) % pieces.Length;
+            source?.ReadExactly(piece);
             if (piece.AsSpan().IndexOf(pattern) >= 0)
             {
                 throw new InvalidOperationException("end-line in the body");
             }
-            await _client.SendAsync(piece, SocketFlags.None);
+            if (sending is not null)
+            {
+                await sending;
+            }
+            sending = _client.SendAsync(piece.AsMemory(), SocketFlags.None).AsTask();
+        }
+        if (sending is not null)
+        {
+            await sending;
         }
         return await receive;
     }

@@ -232,6 +232,22 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends caller memory after what the holder of the output wrote, by reference where the transport can (no copy
+    /// into the output pipe). Only the holder calls it.
+    /// </summary>
+    public async ValueTask WriteByReferenceAsync(ReadOnlyMemory<byte> data)
+    {
+        try
+        {
+            await _transport.WriteByReferenceAsync(data, _closing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex)
+        {
+            throw new IOException("the MSRP connection is closing", ex);
+        }
+    }
+
     /// <summary>Releases the output after a failed write without flushing (the connection is shutting down).</summary>
     public void AbandonWrite(Exception ex)
     {

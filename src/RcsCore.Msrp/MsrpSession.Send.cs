@@ -17,7 +17,14 @@ public sealed partial class MsrpSession
         SendAsync(content, contentType, new MsrpSendOptions { Reports = reports, Progress = progress }, ct);
 
     /// <summary>Sends a message held in memory with full options (chunk size, Message-ID, resume offset).</summary>
-    public ValueTask<MsrpSendResult> SendAsync(ReadOnlyMemory<byte> content, string contentType, MsrpSendOptions options, CancellationToken ct = default)
+    public ValueTask<MsrpSendResult> SendAsync(ReadOnlyMemory<byte> content, string contentType, MsrpSendOptions options, CancellationToken ct = default) =>
+        SendAsync(new ReadOnlySequence<byte>(content), contentType, options, ct);
+
+    /// <summary>
+    /// Sends a message held in memory as a sequence of buffers (pooled pipe buffers, a file mapped in pieces). Large
+    /// pieces go to the socket by reference, without a copy; the buffers must stay unchanged until this completes.
+    /// </summary>
+    public ValueTask<MsrpSendResult> SendAsync(ReadOnlySequence<byte> content, string contentType, MsrpSendOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         long total = options.TotalSize ?? options.StartOffset + content.Length;
@@ -313,27 +320,43 @@ public sealed partial class MsrpSession
         }
     }
 
-    private sealed class MemorySource(ReadOnlyMemory<byte> content) : ChunkSource
+    /// <summary>
+    /// Content in memory. Pieces of at least <see cref="ByReferenceMinimum"/> bytes go to the transport by reference
+    /// (no copy into the output pipe); smaller ones, such as chat messages, are copied.
+    /// </summary>
+    private sealed class MemorySource(ReadOnlySequence<byte> content) : ChunkSource
     {
-        private ReadOnlyMemory<byte> _rest = content;
+        private const int ByReferenceMinimum = 32 * 1024;
+        private const int ByReferencePiece = 1024 * 1024;
+        private ReadOnlySequence<byte> _rest = content;
 
         public override ValueTask<(int Length, bool Last)> PrepareAsync(int chunkSize, CancellationToken ct)
         {
             ct.ThrowIfCancellationRequested();
-            int n = Math.Min(chunkSize, _rest.Length);
+            int n = (int)Math.Min(chunkSize, _rest.Length);
             return ValueTask.FromResult((n, n == _rest.Length));
         }
 
-        public override bool Contains(ReadOnlySpan<byte> pattern, int length) => _rest.Span[..length].IndexOf(pattern) >= 0;
+        public override bool Contains(ReadOnlySpan<byte> pattern, int length) => SequenceContains(_rest.Slice(0, length), pattern);
 
         public override async ValueTask<(int Written, ChunkEnd End)> CopyToAsync(ChunkOutput output, int length, byte[] endLinePrefix)
         {
             int written = 0;
             while (written < length)
             {
-                int n = Math.Min(ChunkOutput.Piece, length - written);
-                output.Writer.Write(_rest.Span[..n]);
-                _rest = _rest[n..];
+                var first = FirstNonEmpty(_rest);
+                int n = Math.Min(length - written, first.Length);
+                if (n >= ByReferenceMinimum)
+                {
+                    n = Math.Min(n, ByReferencePiece);
+                    await output.WriteByReferenceAsync(first[..n]).ConfigureAwait(false);
+                }
+                else
+                {
+                    n = Math.Min(n, ChunkOutput.Piece);
+                    output.Writer.Write(first.Span[..n]);
+                }
+                _rest = _rest.Slice(n);
                 written += n;
                 if (written < length && await output.ShouldYieldAsync(written).ConfigureAwait(false))
                 {
@@ -341,6 +364,18 @@ public sealed partial class MsrpSession
                 }
             }
             return (written, ChunkEnd.Full);
+        }
+
+        private static ReadOnlyMemory<byte> FirstNonEmpty(ReadOnlySequence<byte> sequence)
+        {
+            foreach (var memory in sequence)
+            {
+                if (!memory.IsEmpty)
+                {
+                    return memory;
+                }
+            }
+            return ReadOnlyMemory<byte>.Empty;
         }
     }
 
@@ -375,38 +410,7 @@ public sealed partial class MsrpSession
             }
         }
 
-        public override bool Contains(ReadOnlySpan<byte> pattern, int length)
-        {
-            var data = _buffer.Slice(0, length);
-            if (data.IsSingleSegment)
-            {
-                return data.FirstSpan.IndexOf(pattern) >= 0;
-            }
-            // Per segment, then across each boundary (the last pattern-1 bytes of one and the first of the next).
-            Span<byte> window = stackalloc byte[2 * BoundaryWindow];
-            int keep = pattern.Length - 1;
-            int tail = 0;
-            foreach (var memory in data)
-            {
-                var span = memory.Span;
-                if (span.IndexOf(pattern) >= 0)
-                {
-                    return true;
-                }
-                if (tail > 0)
-                {
-                    int m = Math.Min(keep, span.Length);
-                    span[..m].CopyTo(window[tail..]);
-                    if (window[..(tail + m)].IndexOf(pattern) >= 0)
-                    {
-                        return true;
-                    }
-                }
-                tail = Math.Min(keep, span.Length);
-                span[^tail..].CopyTo(window);
-            }
-            return false;
-        }
+        public override bool Contains(ReadOnlySpan<byte> pattern, int length) => SequenceContains(_buffer.Slice(0, length), pattern);
 
         public override ValueTask<(int Written, ChunkEnd End)> CopyToAsync(ChunkOutput output, int length, byte[] endLinePrefix)
         {
@@ -451,6 +455,9 @@ public sealed partial class MsrpSession
 
         public PipeWriter Writer => writer;
 
+        /// <summary>Sends caller memory right after what the writer holds, without copying it (the output stays held).</summary>
+        public ValueTask WriteByReferenceAsync(ReadOnlyMemory<byte> data) => connection.WriteByReferenceAsync(data);
+
         /// <summary>After <paramref name="written"/> body bytes: true to end the chunk here.</summary>
         public async ValueTask<bool> ShouldYieldAsync(int written)
         {
@@ -464,6 +471,50 @@ public sealed partial class MsrpSession
             }
             return false;
         }
+    }
+
+    /// <summary>True when <paramref name="data"/> contains <paramref name="pattern"/>, also across segment boundaries.</summary>
+    private static bool SequenceContains(ReadOnlySequence<byte> data, ReadOnlySpan<byte> pattern)
+    {
+        if (data.IsSingleSegment)
+        {
+            return data.FirstSpan.IndexOf(pattern) >= 0;
+        }
+        // Per segment, then across each boundary (the last pattern-1 bytes of one and the first of the next).
+        Span<byte> window = stackalloc byte[2 * BoundaryWindow];
+        int keep = pattern.Length - 1;
+        int tail = 0;
+        foreach (var memory in data)
+        {
+            var span = memory.Span;
+            if (span.IndexOf(pattern) >= 0)
+            {
+                return true;
+            }
+            if (tail > 0)
+            {
+                int m = Math.Min(keep, span.Length);
+                span[..m].CopyTo(window[tail..]);
+                if (window[..(tail + m)].IndexOf(pattern) >= 0)
+                {
+                    return true;
+                }
+            }
+            if (span.Length >= keep)
+            {
+                span[^keep..].CopyTo(window);
+                tail = keep;
+            }
+            else
+            {
+                // A segment shorter than the pattern: keep the last bytes of the previous window and this one.
+                int fromOld = Math.Min(tail, keep - span.Length);
+                window.Slice(tail - fromOld, fromOld).CopyTo(window);
+                span.CopyTo(window[fromOld..]);
+                tail = fromOld + span.Length;
+            }
+        }
+        return false;
     }
 
     /// <summary>Room for the end-line prefix (<c>-------</c> and a transaction id) when a scan spans two pieces.</summary>

@@ -31,6 +31,8 @@ public sealed partial class SocketConnection : TransportConnection
     private long _bytesReceived;
     private long _bytesSent;
     private List<ArraySegment<byte>>? _gather;
+    private DirectWrite? _direct;
+    private int _sendLoopDone;
 
     internal SocketConnection(Socket socket, SslStream? ssl, SocketConnectionOptions options, ILogger? logger)
     {

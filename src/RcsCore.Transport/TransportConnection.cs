@@ -109,6 +109,23 @@ public abstract class TransportConnection : IAsyncDisposable
     /// <summary>Closes the connection now, without draining output. Safe to call more than once and from any thread.</summary>
     public abstract void Abort(string reason);
 
+    /// <summary>
+    /// Sends <paramref name="data"/> right after everything written to <see cref="IDuplexPipe.Output"/> so far,
+    /// without copying it into the output pipe where the transport can (a socket sends it by reference, together with
+    /// the pipe's pending bytes in one gathered send). The caller must not write to the output until the returned
+    /// task completes and must leave <paramref name="data"/> unchanged until then; the task completes once the data
+    /// was handed to the socket. This base implementation copies it into the output and flushes.
+    /// </summary>
+    /// <exception cref="IOException">The connection stopped sending.</exception>
+    public virtual async ValueTask WriteByReferenceAsync(ReadOnlyMemory<byte> data, CancellationToken ct = default)
+    {
+        var flush = await Transport.Output.WriteAsync(data, ct).ConfigureAwait(false);
+        if (flush.IsCompleted)
+        {
+            throw new IOException($"Connection {Id} stopped sending.");
+        }
+    }
+
     /// <summary>Closes the connection: pending output is sent (bounded by a timeout), then the socket is closed.</summary>
     public abstract ValueTask DisposeAsync();
 

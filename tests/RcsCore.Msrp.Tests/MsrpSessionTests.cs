@@ -204,6 +204,7 @@ public sealed class MsrpSessionTests
     [InlineData(0)] // seekable stream: read straight into the output, checked piece by piece
     [InlineData(1)] // memory: checked before the chunk is written
     [InlineData(2)] // non-seekable stream: through a pipe, checked across its segments
+    [InlineData(3)] // a buffer sequence: the end-line split over three segments, one of them 2 bytes long, and an empty one
     public async Task Body_containing_the_end_line_gets_another_transaction_id_or_an_interrupted_chunk(int kind)
     {
         await using var ea = TestNet.Endpoint();
@@ -215,7 +216,8 @@ public sealed class MsrpSessionTests
         new Random(7).NextBytes(content);
         // RFC 4975 §7.1: "-------tid" in the body, inside a piece and around 4 KiB / 64 KiB pipe block boundaries.
         var boundary = Encoding.ASCII.GetBytes("\r\n-------" + tid);
-        foreach (int at in new[] { 1000, 4090, 65530, 131060, 200000 })
+        // (For the sequence only the one split over three segments, so nothing else finds the collision.)
+        foreach (int at in kind == 3 ? new[] { 1000 } : new[] { 1000, 4090, 65530, 131060, 200000 })
         {
             boundary.CopyTo(content, at);
         }
@@ -226,7 +228,8 @@ public sealed class MsrpSessionTests
         {
             0 => a.SendAsync(new MemoryStream(content), "application/octet-stream", options, ct),
             1 => a.SendAsync(content.AsMemory(), "application/octet-stream", options, ct),
-            _ => a.SendAsync(new NonSeekableStream(content), "application/octet-stream", options, ct),
+            2 => a.SendAsync(new NonSeekableStream(content), "application/octet-stream", options, ct),
+            _ => a.SendAsync(Segments(content, 1004, 1006, 1006, 4093, 40000, 65535, 131061, 131070), "application/octet-stream", options, ct),
         };
         var message = await b.ReceiveAsync(ct);
         var received = await message.ReadAllBytesAsync(ct: ct);
@@ -234,6 +237,35 @@ public sealed class MsrpSessionTests
         Assert.Equal(MsrpReceiveOutcome.Complete, await message.Completion.WaitAsync(ct));
         Assert.Equal(content, received);
         Assert.True(calls > 3, "the colliding id was offered and refused");
+    }
+
+    /// <summary>The content as a sequence of segments cut at <paramref name="cuts"/> (a repeated cut makes an empty segment).</summary>
+    internal static System.Buffers.ReadOnlySequence<byte> Segments(byte[] content, params int[] cuts)
+    {
+        var bounds = cuts.Append(content.Length).ToArray();
+        var first = new Segment(content.AsMemory(0, bounds[0]), 0);
+        var last = first;
+        for (int i = 1; i < bounds.Length; i++)
+        {
+            last = last.Append(content.AsMemory(bounds[i - 1], bounds[i] - bounds[i - 1]));
+        }
+        return new System.Buffers.ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
+    private sealed class Segment : System.Buffers.ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
     }
 
     private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)

@@ -150,6 +150,77 @@ public class SocketConnectionTests
         Assert.Equal(data.Length, ((SocketConnection)server).BytesReceived);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Data_written_by_reference_goes_out_between_what_was_written_before_and_after(bool tls)
+    {
+        // head (pipe, not flushed) + body by reference + tail (pipe), three times, with a large body.
+        using var cert = TestNet.SelfSigned();
+        await using var listener = SocketListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), tls: tls ? new TlsServerOptions(cert) : null);
+        var acceptTask = listener.AcceptAsync(TestNet.Bounded()).AsTask();
+        var clientTls = tls ? new TlsClientOptions { TargetHost = "localhost", RemoteCertificateValidation = (_, _, _, _) => true } : null;
+        await using var client = await SocketConnection.ConnectAsync(listener.LocalEndPoint, tls: clientTls, ct: TestNet.Bounded());
+        await using var server = (await acceptTask)!;
+        var body = new byte[3 * 1024 * 1024];
+        new Random(3).NextBytes(body);
+        var expected = new MemoryStream();
+        var reading = Task.Run(async () =>
+        {
+            var received = new MemoryStream();
+            var input = server.Transport.Input;
+            while (received.Length < 3 * (body.Length + 10))
+            {
+                var result = await input.ReadAsync(TestNet.Bounded());
+                foreach (var segment in result.Buffer)
+                {
+                    received.Write(segment.Span);
+                }
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+            return received.ToArray();
+        });
+        var output = client.Transport.Output;
+        for (int i = 0; i < 3; i++)
+        {
+            var head = Encoding.ASCII.GetBytes($"head{i}");
+            output.Write(head);
+            await client.WriteByReferenceAsync(body, TestNet.Bounded());
+            var tail = Encoding.ASCII.GetBytes($"tail{i}");
+            output.Write(tail);
+            await output.FlushAsync(TestNet.Bounded());
+            expected.Write(head);
+            expected.Write(body);
+            expected.Write(tail);
+        }
+        var got = await reading;
+        Assert.Equal(expected.Length, got.Length);
+        int same = expected.ToArray().AsSpan().CommonPrefixLength(got);
+        Assert.True(same == got.Length, $"the bytes differ from offset {same} on");
+    }
+
+    [Fact]
+    public async Task A_write_by_reference_stuck_behind_a_peer_that_never_reads_fails_when_the_connection_aborts()
+    {
+        using var sink = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        sink.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        sink.Listen(1);
+        var options = new SocketConnectionOptions { SocketSendBufferSize = 4096, CloseTimeout = TimeSpan.FromMilliseconds(200) };
+        await using var client = await SocketConnection.ConnectAsync((IPEndPoint)sink.LocalEndPoint!, options, ct: TestNet.Bounded());
+        using var accepted = await sink.AcceptAsync(TestNet.Bounded());
+        var write = client.WriteByReferenceAsync(new byte[16 * 1024 * 1024], TestNet.Bounded()).AsTask();
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        Assert.False(write.IsCompleted);
+        client.Abort("peer not reading");
+        await Assert.ThrowsAnyAsync<IOException>(() => write.WaitAsync(TestNet.Timeout, TestContext.Current.CancellationToken));
+        // Afterwards the connection refuses at once.
+        await Assert.ThrowsAnyAsync<IOException>(() => client.WriteByReferenceAsync(new byte[10], TestNet.Bounded()).AsTask());
+    }
+
     [Fact]
     public async Task Backpressure_a_peer_that_never_reads_makes_FlushAsync_wait()
     {
