@@ -33,10 +33,12 @@ internal sealed partial class MsrpConnection
 {
     private PipeWriter? _flushTarget;
     private MsrpIncomingMessage? _flushMessage;
+    private MsrpBodyReader? _lendReader;
 
     private async Task ReceiveLoopAsync()
     {
         var input = _transport.Transport.Input;
+        using var revoke = _closing.Token.UnsafeRegister(static state => ((MsrpConnection)state!).RevokeLend(), this);
         try
         {
             while (true)
@@ -63,7 +65,28 @@ internal sealed partial class MsrpConnection
                             OnHead(frame.HasBody);
                             break;
                         case MsrpFrameKind.Body:
-                            OnBody(frame.Body, frame.BodyOffset);
+                            if (_chunk is { Status: 0, Message: { } lendTo } lendChunk
+                                && lendTo.TryLend(lendChunk.Offset + frame.BodyOffset, frame.Body, out var lend))
+                            {
+                                // Zero-copy: the reader reads the input buffer itself; this loop (and the socket,
+                                // through the input pipe's bound) waits until it has advanced past these bytes.
+                                Volatile.Write(ref _lendReader, lendTo.BodyReader);
+                                if (_closing.IsCancellationRequested)
+                                {
+                                    lendTo.BodyReader.Revoke();
+                                }
+                                long used = await lend.ConfigureAwait(false);
+                                Volatile.Write(ref _lendReader, null);
+                                lendTo.Lent(used);
+                                if (used < frame.Body.Length)
+                                {
+                                    OnBody(frame.Body.Slice(used), frame.BodyOffset + used);
+                                }
+                            }
+                            else
+                            {
+                                OnBody(frame.Body, frame.BodyOffset);
+                            }
                             break;
                         case MsrpFrameKind.End:
                             OnEnd(frame.Continuation, frame.BodyLength);
@@ -113,6 +136,9 @@ internal sealed partial class MsrpConnection
             Shutdown(_closeReason ?? "receive loop ended");
         }
     }
+
+    /// <summary>A closing connection takes back the body bytes lent to a reader, so the receive loop can stop.</summary>
+    private void RevokeLend() => Volatile.Read(ref _lendReader)?.Revoke();
 
     private void OnHead(bool hasBody)
     {

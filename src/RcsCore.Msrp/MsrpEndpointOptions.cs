@@ -21,13 +21,14 @@ public sealed class MsrpEndpointOptions
 
     /// <summary>
     /// Socket and pipe settings of every connection. Null uses the transport defaults with a pipe memory pool of
-    /// 64 KiB blocks (one system call moves a whole chunk).
+    /// 64 KiB blocks (one system call moves a whole chunk) and inline reads (the MSRP receive loop runs on the
+    /// socket's receive path, no thread hop per read).
     /// </summary>
     public SocketConnectionOptions? Socket { get; init; }
 
     internal SocketConnectionOptions EffectiveSocket => Socket ?? s_defaultSocket;
 
-    private static readonly SocketConnectionOptions s_defaultSocket = new() { MemoryPool = MsrpMemoryPool.Instance };
+    private static readonly SocketConnectionOptions s_defaultSocket = new() { MemoryPool = MsrpMemoryPool.Instance, InlineReads = true };
 
     /// <summary>Body bytes per SEND chunk (RFC 4975 §7.1.1); 64 KiB by default.</summary>
     public int ChunkSize { get; init; } = 64 * 1024;

@@ -18,12 +18,15 @@ public enum MsrpReceiveOutcome : byte
 /// A message being received (RFC 4975 §7.1.1): it is announced when its first chunk arrives and its body is
 /// streamed through <see cref="Body"/> in order, whatever order the chunks come in. Read the body promptly: while
 /// more than <see cref="MsrpEndpointOptions.IncomingBufferSize"/> bytes wait unread, the shared connection stops
-/// reading (backpressure). Complete the reader early to discard the rest.
+/// reading (backpressure). Complete the reader early to discard the rest. A reader that waits for data gets
+/// in-order chunk bodies straight from the connection's input buffers (no copy); the connection then waits until
+/// it advances past them, so process a buffer before reading the next rather than holding it.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The reassembler is disposed when the message finishes; the session finishes every message.")]
 public sealed class MsrpIncomingMessage
 {
     private readonly Pipe _pipe;
+    private readonly MsrpBodyReader _body;
     private readonly MsrpReassembler _reassembler;
     private readonly TaskCompletionSource<MsrpReceiveOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _sync = new();
@@ -40,6 +43,7 @@ public sealed class MsrpIncomingMessage
         StartOffset = startOffset;
         long pause = options.IncomingBufferSize;
         _pipe = new Pipe(new PipeOptions(MsrpMemoryPool.Instance, pauseWriterThreshold: pause, resumeWriterThreshold: pause / 2, minimumSegmentSize: MsrpMemoryPool.BlockSize, useSynchronizationContext: false));
+        _body = new MsrpBodyReader(_pipe.Reader);
         _reassembler = new MsrpReassembler(_pipe.Writer, options.MaxReorderBytes, startOffset);
         if (totalSize >= 0)
         {
@@ -63,7 +67,7 @@ public sealed class MsrpIncomingMessage
     public long StartOffset { get; }
 
     /// <summary>The body, in order. Completes at the end of the message (with an exception when aborted or failed).</summary>
-    public PipeReader Body => _pipe.Reader;
+    public PipeReader Body => _body;
 
     /// <summary>Contiguous body bytes received so far, counted from the start of the message (progress).</summary>
     public long BytesReceived => Volatile.Read(ref _received);
@@ -133,12 +137,46 @@ public sealed class MsrpIncomingMessage
             {
                 return true;
             }
+            long before = _reassembler.Next;
             if (!_reassembler.Write(offset, data))
             {
                 return false;
             }
+            if (!_readerGone)
+            {
+                _body.OnCopied(_reassembler.Next - before);
+            }
             Volatile.Write(ref _received, _reassembler.Next);
             return true;
+        }
+    }
+
+    internal MsrpBodyReader BodyReader => _body;
+
+    /// <summary>
+    /// Lends in-order chunk bytes to a waiting body reader without copying them (see <see cref="MsrpBodyReader"/>).
+    /// The task gives how many bytes the reader consumed; <see cref="Lent"/> must then be called with that count.
+    /// </summary>
+    internal bool TryLend(long offset, ReadOnlySequence<byte> data, out ValueTask<long> consumed)
+    {
+        lock (_sync)
+        {
+            if (data.IsEmpty || _readerGone || _completion.Task.IsCompleted || offset != _reassembler.Next || _reassembler.PendingBytes != 0)
+            {
+                consumed = default;
+                return false;
+            }
+            return _body.TryLend(data, out consumed);
+        }
+    }
+
+    /// <summary>Counts <paramref name="count"/> lent bytes as delivered.</summary>
+    internal void Lent(long count)
+    {
+        lock (_sync)
+        {
+            _reassembler.Skip(count);
+            Volatile.Write(ref _received, _reassembler.Next);
         }
     }
 

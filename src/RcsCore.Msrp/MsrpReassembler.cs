@@ -70,6 +70,13 @@ internal sealed class MsrpReassembler : IDisposable
         return true;
     }
 
+    /// <summary>Counts <paramref name="length"/> in-order bytes the reader got without a copy (lent from the input).</summary>
+    public void Skip(long length)
+    {
+        Next += length;
+        Drain();
+    }
+
     private void Drain()
     {
         while (_pending.Count > 0)

@@ -42,7 +42,7 @@ public sealed partial class SocketConnection : TransportConnection
         _logger = logger ?? NullLogger.Instance;
         LocalEndPoint = socket.LocalEndPoint ?? new IPEndPoint(IPAddress.None, 0);
         RemoteEndPoint = socket.RemoteEndPoint ?? new IPEndPoint(IPAddress.None, 0);
-        _input = new Pipe(new PipeOptions(options.MemoryPool, PipeScheduler.ThreadPool, PipeScheduler.ThreadPool,
+        _input = new Pipe(new PipeOptions(options.MemoryPool, options.InlineReads ? PipeScheduler.Inline : PipeScheduler.ThreadPool, PipeScheduler.ThreadPool,
             options.MaxReadBufferSize, options.MaxReadBufferSize / 2, useSynchronizationContext: false));
         _output = new Pipe(new PipeOptions(options.MemoryPool, PipeScheduler.ThreadPool, PipeScheduler.ThreadPool,
             options.MaxWriteBufferSize, options.MaxWriteBufferSize / 2, useSynchronizationContext: false));

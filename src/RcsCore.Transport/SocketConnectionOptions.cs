@@ -26,6 +26,12 @@ public sealed class SocketConnectionOptions
     /// </summary>
     public long MaxWriteBufferSize { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// Runs the application's input reader continuation on the receive loop's thread when data arrives (no
+    /// thread-pool hop per socket read). Only for readers that never block synchronously; off by default.
+    /// </summary>
+    public bool InlineReads { get; init; }
+
     /// <summary>Smallest buffer asked from the input pipe for one socket read.</summary>
     public int MinimumReceiveSize { get; init; } = 2048;
 
