@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 
@@ -13,6 +14,29 @@ internal static class BenchData
         var block = new byte[1024 * 1024];
         new Random(42).NextBytes(block);
         return block;
+    }
+}
+
+/// <summary><c>length</c> bytes repeating <c>block</c> as one buffer sequence: every segment is the block itself (no copy).</summary>
+internal sealed class RepeatSequence : ReadOnlySequenceSegment<byte>
+{
+    private RepeatSequence(byte[] block, long runningIndex)
+    {
+        Memory = block;
+        RunningIndex = runningIndex;
+    }
+
+    public static ReadOnlySequence<byte> Create(byte[] block, long length)
+    {
+        var first = new RepeatSequence(block, 0);
+        var last = first;
+        for (long at = block.Length; at < length; at += block.Length)
+        {
+            var next = new RepeatSequence(block, at);
+            last.Next = next;
+            last = next;
+        }
+        return new ReadOnlySequence<byte>(first, 0, last, (int)(length - last.RunningIndex));
     }
 }
 
