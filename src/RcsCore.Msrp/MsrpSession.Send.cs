@@ -322,7 +322,10 @@ public sealed partial class MsrpSession
 
     /// <summary>
     /// Content in memory. Pieces of at least <see cref="ByReferenceMinimum"/> bytes go to the transport by reference
-    /// (no copy into the output pipe); smaller ones, such as chat messages, are copied.
+    /// (no copy into the output pipe); smaller ones, such as chat messages, are copied. A piece by reference is one
+    /// hand-over to the send loop, which costs about as much as 250 KB of copying on a busy 2-core machine, so pieces
+    /// are up to 1 MiB (256 KiB pieces measured 31.6 against 22 ms per 100 MB). The price is interruption latency: a
+    /// waiting message gets in after the current piece, which the socket takes as fast as the peer drains it.
     /// </summary>
     private sealed class MemorySource(ReadOnlySequence<byte> content) : ChunkSource
     {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using RcsCore.Msrp;
+using RcsCore.Transport;
 using Xunit;
 using static RcsCore.Msrp.Tests.MsrpSessionTests;
 
@@ -31,12 +32,13 @@ public sealed class MsrpChunkingTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task A_message_alone_on_the_connection_goes_in_chunks_grown_to_MaxChunkSize(bool fromStream)
+    [InlineData(true, false)]
+    [InlineData(false, false)] // from memory: pieces of 32 KiB and more go to the socket by reference
+    [InlineData(false, true)]  // ... and through TLS
+    public async Task A_message_alone_on_the_connection_goes_in_chunks_grown_to_MaxChunkSize(bool fromStream, bool tls)
     {
-        await using var ea = TestNet.Endpoint(chunkSize: 16 * 1024, maxChunkSize: 256 * 1024);
-        await using var eb = TestNet.Endpoint();
+        await using var ea = TestNet.Endpoint(tls, chunkSize: 16 * 1024, maxChunkSize: 256 * 1024);
+        await using var eb = TestNet.Endpoint(tls);
         var (a, b) = await TestNet.PairAsync(ea, eb);
         var ct = TestNet.Bounded();
         const int size = 2 * 1024 * 1024 + 100;
@@ -157,14 +159,16 @@ public sealed class MsrpChunkingTests
     [Fact]
     public async Task A_chunk_transaction_times_out_from_its_last_byte_not_from_its_start()
     {
-        // One 8 MB chunk to a receiver that does not read yet: writing it takes longer (in fake time) than the
-        // 1 s transaction timeout. The response comes once the receiver reads, and the send succeeds.
+        // One 16 MB chunk to a receiver that does not read yet, over small socket buffers (so the kernel cannot take
+        // it all): writing it takes longer (in fake time) than the 1 s transaction timeout. The response comes once
+        // the receiver reads, and the send succeeds.
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var ea = TestNet.Endpoint(time: time, transactionTimeout: TimeSpan.FromSeconds(1));
-        await using var eb = TestNet.Endpoint();
+        var small = new SocketConnectionOptions { SocketSendBufferSize = 64 * 1024, SocketReceiveBufferSize = 64 * 1024 };
+        await using var ea = TestNet.Endpoint(time: time, transactionTimeout: TimeSpan.FromSeconds(1), socket: small);
+        await using var eb = TestNet.Endpoint(socket: small);
         var (a, b) = await TestNet.PairAsync(ea, eb);
         var ct = TestNet.Bounded();
-        const int size = 8 * 1024 * 1024;
+        const int size = 16 * 1024 * 1024;
         var content = RandomNumberGenerator.GetBytes(size);
         var send = a.SendAsync(content, "application/octet-stream", new MsrpSendOptions { ChunkSize = size }, ct).AsTask();
         var message = await b.ReceiveAsync(ct);
@@ -175,6 +179,7 @@ public sealed class MsrpChunkingTests
         }
         await Task.Delay(100, ct);
         Assert.False(send.IsCompleted);
+        Assert.True(message.BytesReceived < size / 2, $"{message.BytesReceived} bytes already arrived");
         time.Advance(TimeSpan.FromSeconds(10));
         var (hash, length) = await HashBodyAsync(message.Body, ct);
         var result = await send;
