@@ -2,6 +2,7 @@ using System.Buffers;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using RcsCore.Tests.Common;
 using Xunit;
 
 namespace RcsCore.Msrp.Tests;
@@ -75,30 +76,6 @@ public sealed class MsrpReassemblerTests
 
     private static ReadOnlySequence<byte> Seq(string s) => new(System.Text.Encoding.ASCII.GetBytes(s));
 
-    private static ReadOnlySequence<byte> Segmented(ReadOnlyMemory<byte> data)
-    {
-        if (data.Length < 2)
-        {
-            return new ReadOnlySequence<byte>(data);
-        }
-        var first = new Segment(data[..(data.Length / 2)], 0);
-        var last = first.Append(data[(data.Length / 2)..]);
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
-    }
+    private static ReadOnlySequence<byte> Segmented(ReadOnlyMemory<byte> data) =>
+        data.Length < 2 ? new ReadOnlySequence<byte>(data) : TestSequences.Cut(data, data.Length / 2);
 }

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
 using RcsCore.Parsing.Msrp;
+using RcsCore.Tests.Common;
 using Xunit;
 
 namespace RcsCore.Msrp.Tests;
@@ -229,7 +230,7 @@ public sealed class MsrpSessionTests
             0 => a.SendAsync(new MemoryStream(content), "application/octet-stream", options, ct),
             1 => a.SendAsync(content.AsMemory(), "application/octet-stream", options, ct),
             2 => a.SendAsync(new NonSeekableStream(content), "application/octet-stream", options, ct),
-            _ => a.SendAsync(Segments(content, 1004, 1006, 1006, 4093, 40000, 65535, 131061, 131070), "application/octet-stream", options, ct),
+            _ => a.SendAsync(TestSequences.Cut(content, 1004, 1006, 1006, 4093, 40000, 65535, 131061, 131070), "application/octet-stream", options, ct),
         };
         var message = await b.ReceiveAsync(ct);
         var received = await message.ReadAllBytesAsync(ct: ct);
@@ -237,35 +238,6 @@ public sealed class MsrpSessionTests
         Assert.Equal(MsrpReceiveOutcome.Complete, await message.Completion.WaitAsync(ct));
         Assert.Equal(content, received);
         Assert.True(calls > 3, "the colliding id was offered and refused");
-    }
-
-    /// <summary>The content as a sequence of segments cut at <paramref name="cuts"/> (a repeated cut makes an empty segment).</summary>
-    internal static System.Buffers.ReadOnlySequence<byte> Segments(byte[] content, params int[] cuts)
-    {
-        var bounds = cuts.Append(content.Length).ToArray();
-        var first = new Segment(content.AsMemory(0, bounds[0]), 0);
-        var last = first;
-        for (int i = 1; i < bounds.Length; i++)
-        {
-            last = last.Append(content.AsMemory(bounds[i - 1], bounds[i] - bounds[i - 1]));
-        }
-        return new System.Buffers.ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : System.Buffers.ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 
     private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)
