@@ -18,7 +18,7 @@ namespace RcsCore.Benchmarks;
 /// streamed in MSRP chunks, BYE — against a raw socket copy of the same bytes in the same run.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 10, iterationCount: 10)]
 public class FileTransferBenchmarks
 {
     private const long Size = 100L * 1024 * 1024;
