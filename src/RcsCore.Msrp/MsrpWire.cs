@@ -5,8 +5,11 @@ using RcsCore.Parsing.Msrp;
 
 namespace RcsCore.Msrp;
 
-/// <summary>The start line and the headers of one received message, copied out of the wire bytes as strings.</summary>
-internal sealed class MsrpHeadInfo
+/// <summary>
+/// What every received head carries, for the endpoint (<see cref="MsrpHeadInfo"/>) and the relay
+/// (<see cref="Relay.MsrpRelayHead"/>): the start line and the headers both act on, copied out of the wire bytes.
+/// </summary>
+internal abstract class MsrpHeadFields
 {
     public MsrpMessageKind Kind;
     public MsrpMethod Method;
@@ -14,27 +17,17 @@ internal sealed class MsrpHeadInfo
     public int StatusCode;
     public string Comment = string.Empty;
     public string TransactionId = string.Empty;
-    public string? ToPath;
     public string? FromPath;
-    public string? FirstToUri;
     public string? FirstFromUri;
-    public string? ToSessionId;
-    public int ToPathCount;
     public string? MessageId;
     public bool HasByteRange;
     public MsrpByteRange ByteRange;
-    public string? ContentType;
-    public MsrpReportMode SuccessReport;
     public MsrpReportMode FailureReport;
-    public string? Status;
-    public string? UsePath;
     public long Expires = -1;
-    public long MinExpires = -1;
-    public long MaxExpires = -1;
-    public string? WwwAuthenticate;
     public string? Authorization;
 
-    public void Reset()
+    /// <summary>Clears everything for the next message.</summary>
+    public virtual void Reset()
     {
         Kind = default;
         Method = default;
@@ -42,15 +35,99 @@ internal sealed class MsrpHeadInfo
         StatusCode = 0;
         Comment = string.Empty;
         TransactionId = string.Empty;
-        ToPath = FromPath = FirstToUri = FirstFromUri = ToSessionId = null;
-        ToPathCount = 0;
-        MessageId = null;
+        FromPath = FirstFromUri = MessageId = Authorization = null;
         HasByteRange = false;
         ByteRange = default;
+        FailureReport = MsrpReportMode.Default;
+        Expires = -1;
+    }
+
+    /// <summary>Resets and takes the start line (RFC 4975 §7.1: request line or response line).</summary>
+    public void SetStartLine(scoped in MsrpStartLine startLine)
+    {
+        Reset();
+        Kind = startLine.Kind;
+        Method = startLine.Method;
+        StatusCode = startLine.StatusCode;
+        TransactionId = Encoding.ASCII.GetString(startLine.TransactionId);
+        if (startLine.Kind == MsrpMessageKind.Request)
+        {
+            MethodName = GetMethodName(startLine);
+        }
+        else if (!startLine.Comment.IsEmpty)
+        {
+            Comment = Encoding.UTF8.GetString(startLine.Comment);
+        }
+    }
+
+    /// <summary>Takes one of the headers both roles use; false for any other header.</summary>
+    public bool TrySetCommonHeader(scoped in MsrpHeaderField header)
+    {
+        var v = header.Value;
+        switch (header.Name)
+        {
+            case MsrpHeaderName.FromPath:
+                FromPath = Encoding.ASCII.GetString(v);
+                foreach (var uri in new MsrpPathEnumerator(v))
+                {
+                    FirstFromUri = Encoding.ASCII.GetString(uri);
+                    break;
+                }
+                return true;
+            case MsrpHeaderName.MessageId:
+                MessageId = Encoding.ASCII.GetString(v);
+                return true;
+            case MsrpHeaderName.ByteRange:
+                HasByteRange = MsrpByteRange.TryParse(v, out ByteRange);
+                return true;
+            case MsrpHeaderName.FailureReport:
+                MsrpValueParsers.TryParseReport(v, allowPartial: true, out FailureReport);
+                return true;
+            case MsrpHeaderName.Expires:
+                Expires = MsrpValueParsers.TryParseExpires(v, out long e) ? e : -1;
+                return true;
+            case MsrpHeaderName.Authorization:
+                Authorization = Encoding.UTF8.GetString(v);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The request method as a string, without allocating for the three RFC 4975/4976 methods.</summary>
+    private static string GetMethodName(scoped in MsrpStartLine startLine) => startLine.Method switch
+    {
+        MsrpMethod.Send => "SEND",
+        MsrpMethod.Report => "REPORT",
+        MsrpMethod.Auth => "AUTH",
+        _ => Encoding.ASCII.GetString(startLine.MethodName),
+    };
+}
+
+/// <summary>The start line and the headers of one message an endpoint received, copied out of the wire bytes as strings.</summary>
+internal sealed class MsrpHeadInfo : MsrpHeadFields
+{
+    public string? ToPath;
+    public string? FirstToUri;
+    public string? ToSessionId;
+    public int ToPathCount;
+    public string? ContentType;
+    public MsrpReportMode SuccessReport;
+    public string? Status;
+    public string? UsePath;
+    public long MinExpires = -1;
+    public long MaxExpires = -1;
+    public string? WwwAuthenticate;
+
+    public override void Reset()
+    {
+        base.Reset();
+        ToPath = FirstToUri = ToSessionId = null;
+        ToPathCount = 0;
         ContentType = null;
-        SuccessReport = FailureReport = MsrpReportMode.Default;
-        Status = UsePath = WwwAuthenticate = Authorization = null;
-        Expires = MinExpires = MaxExpires = -1;
+        SuccessReport = MsrpReportMode.Default;
+        Status = UsePath = WwwAuthenticate = null;
+        MinExpires = MaxExpires = -1;
     }
 
     /// <summary>A copy that outlives the next message (for responses handed to another task).</summary>
@@ -64,31 +141,7 @@ internal readonly struct MsrpHeadCollector : IMsrpMessageHandler
 
     public MsrpHeadCollector(MsrpHeadInfo info) => _info = info;
 
-    /// <summary>The request method as a string, without allocating for the three RFC 4975/4976 methods.</summary>
-    public static string MethodName(scoped in MsrpStartLine startLine) => startLine.Method switch
-    {
-        MsrpMethod.Send => "SEND",
-        MsrpMethod.Report => "REPORT",
-        MsrpMethod.Auth => "AUTH",
-        _ => Encoding.ASCII.GetString(startLine.MethodName),
-    };
-
-    public void OnStartLine(scoped in MsrpStartLine startLine)
-    {
-        _info.Reset();
-        _info.Kind = startLine.Kind;
-        _info.Method = startLine.Method;
-        _info.StatusCode = startLine.StatusCode;
-        _info.TransactionId = Encoding.ASCII.GetString(startLine.TransactionId);
-        if (startLine.Kind == MsrpMessageKind.Request)
-        {
-            _info.MethodName = MsrpHeadCollector.MethodName(startLine);
-        }
-        else if (!startLine.Comment.IsEmpty)
-        {
-            _info.Comment = Encoding.UTF8.GetString(startLine.Comment);
-        }
-    }
+    public void OnStartLine(scoped in MsrpStartLine startLine) => _info.SetStartLine(startLine);
 
     public void OnHeader(scoped in MsrpHeaderField header)
     {
@@ -110,37 +163,17 @@ internal readonly struct MsrpHeadCollector : IMsrpMessageHandler
                     }
                 }
                 break;
-            case MsrpHeaderName.FromPath:
-                _info.FromPath = Encoding.ASCII.GetString(v);
-                foreach (var uri in new MsrpPathEnumerator(v))
-                {
-                    _info.FirstFromUri = Encoding.ASCII.GetString(uri);
-                    break;
-                }
-                break;
-            case MsrpHeaderName.MessageId:
-                _info.MessageId = Encoding.ASCII.GetString(v);
-                break;
-            case MsrpHeaderName.ByteRange:
-                _info.HasByteRange = MsrpByteRange.TryParse(v, out _info.ByteRange);
-                break;
             case MsrpHeaderName.ContentType:
                 _info.ContentType = Encoding.ASCII.GetString(v);
                 break;
             case MsrpHeaderName.SuccessReport:
                 MsrpValueParsers.TryParseReport(v, allowPartial: false, out _info.SuccessReport);
                 break;
-            case MsrpHeaderName.FailureReport:
-                MsrpValueParsers.TryParseReport(v, allowPartial: true, out _info.FailureReport);
-                break;
             case MsrpHeaderName.Status:
                 _info.Status = Encoding.UTF8.GetString(v);
                 break;
             case MsrpHeaderName.UsePath:
                 _info.UsePath = Encoding.ASCII.GetString(v);
-                break;
-            case MsrpHeaderName.Expires:
-                _info.Expires = MsrpValueParsers.TryParseExpires(v, out long e) ? e : -1;
                 break;
             case MsrpHeaderName.MinExpires:
                 _info.MinExpires = MsrpValueParsers.TryParseExpires(v, out long mn) ? mn : -1;
@@ -151,8 +184,8 @@ internal readonly struct MsrpHeadCollector : IMsrpMessageHandler
             case MsrpHeaderName.WwwAuthenticate:
                 _info.WwwAuthenticate = Encoding.UTF8.GetString(v);
                 break;
-            case MsrpHeaderName.Authorization:
-                _info.Authorization = Encoding.UTF8.GetString(v);
+            default:
+                _info.TrySetCommonHeader(header);
                 break;
         }
     }

@@ -9,23 +9,9 @@ namespace RcsCore.Msrp.Relay;
 /// rewritten on forwarding), the headers the relay acts on, and every other header kept as wire bytes
 /// (<c>Name: value CRLF</c>, in order) so it is forwarded unchanged (RFC 4976 §6.4).
 /// </summary>
-internal sealed class MsrpRelayHead
+internal sealed class MsrpRelayHead : MsrpHeadFields
 {
-    public MsrpMessageKind Kind;
-    public MsrpMethod Method;
-    public string MethodName = string.Empty;
-    public int StatusCode;
-    public string Comment = string.Empty;
-    public string TransactionId = string.Empty;
     public readonly List<string> ToUris = new(4);
-    public string? FromPath;
-    public string? FirstFromUri;
-    public string? MessageId;
-    public MsrpReportMode FailureReport;
-    public bool HasByteRange;
-    public MsrpByteRange ByteRange;
-    public long Expires = -1;
-    public string? Authorization;
 
     /// <summary>Every header except To-Path, From-Path and Byte-Range, as wire bytes.</summary>
     public readonly ArrayBufferWriter<byte> OtherHeaders = new(512);
@@ -33,23 +19,10 @@ internal sealed class MsrpRelayHead
     /// <summary>The Byte-Range value as written (forwarded unchanged unless the relay re-chunks).</summary>
     public readonly ArrayBufferWriter<byte> ByteRangeValue = new(48);
 
-    public void Reset()
+    public override void Reset()
     {
-        Kind = default;
-        Method = default;
-        MethodName = string.Empty;
-        StatusCode = 0;
-        Comment = string.Empty;
-        TransactionId = string.Empty;
+        base.Reset();
         ToUris.Clear();
-        FromPath = null;
-        FirstFromUri = null;
-        MessageId = null;
-        FailureReport = MsrpReportMode.Default;
-        HasByteRange = false;
-        ByteRange = default;
-        Expires = -1;
-        Authorization = null;
         OtherHeaders.ResetWrittenCount();
         ByteRangeValue.ResetWrittenCount();
     }
@@ -71,23 +44,7 @@ internal readonly struct MsrpRelayHeadCollector : IMsrpMessageHandler
 
     public MsrpRelayHeadCollector(MsrpRelayHead head) => _head = head;
 
-    public void OnStartLine(scoped in MsrpStartLine startLine)
-    {
-        var h = _head;
-        h.Reset();
-        h.Kind = startLine.Kind;
-        h.Method = startLine.Method;
-        h.StatusCode = startLine.StatusCode;
-        h.TransactionId = Encoding.ASCII.GetString(startLine.TransactionId);
-        if (startLine.Kind == MsrpMessageKind.Request)
-        {
-            h.MethodName = MsrpHeadCollector.MethodName(startLine);
-        }
-        else if (!startLine.Comment.IsEmpty)
-        {
-            h.Comment = Encoding.UTF8.GetString(startLine.Comment);
-        }
-    }
+    public void OnStartLine(scoped in MsrpStartLine startLine) => _head.SetStartLine(startLine);
 
     public void OnHeader(scoped in MsrpHeaderField header)
     {
@@ -102,28 +59,15 @@ internal readonly struct MsrpRelayHeadCollector : IMsrpMessageHandler
                 }
                 return;
             case MsrpHeaderName.FromPath:
-                h.FromPath = Encoding.ASCII.GetString(v);
-                foreach (var uri in new MsrpPathEnumerator(v))
-                {
-                    h.FirstFromUri = Encoding.ASCII.GetString(uri);
-                    break;
-                }
+                // Rewritten on forwarding (RFC 4976 §6.4), so not kept with the other headers.
+                h.TrySetCommonHeader(header);
                 return;
             case MsrpHeaderName.ByteRange:
-                h.HasByteRange = MsrpByteRange.TryParse(v, out h.ByteRange);
+                h.TrySetCommonHeader(header);
                 MsrpWire.Bytes(h.ByteRangeValue, v);
                 return;
-            case MsrpHeaderName.MessageId:
-                h.MessageId = Encoding.ASCII.GetString(v);
-                break;
-            case MsrpHeaderName.FailureReport:
-                MsrpValueParsers.TryParseReport(v, allowPartial: true, out h.FailureReport);
-                break;
-            case MsrpHeaderName.Expires:
-                h.Expires = MsrpValueParsers.TryParseExpires(v, out long e) ? e : -1;
-                break;
-            case MsrpHeaderName.Authorization:
-                h.Authorization = Encoding.UTF8.GetString(v);
+            default:
+                h.TrySetCommonHeader(header);
                 break;
         }
         var w = h.OtherHeaders;
