@@ -348,6 +348,10 @@ public sealed partial class MsrpSession
             while (written < length)
             {
                 var first = FirstNonEmpty(_rest);
+                if (first.IsEmpty)
+                {
+                    return (written, ChunkEnd.Truncated);
+                }
                 int n = Math.Min(length - written, first.Length);
                 if (n >= ByReferenceMinimum)
                 {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
@@ -85,6 +86,39 @@ public sealed class MsrpChunkingTests
         Assert.Equal(SHA256.HashData(content), hash);
         Assert.Equal(32, log.Sizes.Count);
         Assert.All(log.Sizes, s => Assert.Equal(16 * 1024, s));
+    }
+
+    [Theory]
+    [InlineData(1)]       // a writer that flushes every byte it has (chunks follow its flushes)
+    [InlineData(8192)]
+    public async Task A_pipe_with_default_thresholds_is_sent_whole_without_waiting_for_more_than_it_can_hold(int flushEvery)
+    {
+        // A default Pipe pauses its writer at 64 KiB unread: the sender must not wait for a full chunk (64 KiB + 1 to
+        // tell the last one) that the pipe can never hold.
+        await using var ea = TestNet.Endpoint();
+        await using var eb = TestNet.Endpoint();
+        var (a, b) = await TestNet.PairAsync(ea, eb);
+        var ct = TestNet.Bounded();
+        var content = RandomNumberGenerator.GetBytes(1024 * 1024 + 17);
+        var pipe = new System.IO.Pipelines.Pipe();
+        var writing = Task.Run(async () =>
+        {
+            for (int at = 0; at < content.Length; at += 4096)
+            {
+                pipe.Writer.Write(content.AsSpan(at, Math.Min(4096, content.Length - at)));
+                if (flushEvery == 1 || at % flushEvery == 0)
+                {
+                    await pipe.Writer.FlushAsync(ct);
+                }
+            }
+            await pipe.Writer.CompleteAsync();
+        }, ct);
+        var (log, hash, result) = await TransferAsync(b, progress =>
+            a.SendAsync(pipe.Reader, "application/octet-stream", new MsrpSendOptions { Progress = progress }, ct), ct);
+        await writing;
+        Assert.True(result.IsSuccess, result.Reason);
+        Assert.Equal(SHA256.HashData(content), hash);
+        Assert.Equal(content.Length, log.Sizes.Sum());
     }
 
     [Fact]
