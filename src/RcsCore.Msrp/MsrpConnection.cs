@@ -183,11 +183,11 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
     /// Flushes what the holder wrote and releases the output. The flush applies the output pipe's backpressure
     /// (it waits while the socket is behind by more than the pipe's pause threshold).
     /// </summary>
-    public async ValueTask EndWriteAsync()
+    public async ValueTask EndWriteAsync(CancellationToken ct = default)
     {
         try
         {
-            var flush = await Output.FlushAsync(_closing.Token).ConfigureAwait(false);
+            var flush = await FlushUnlessCancelledAsync(ct).ConfigureAwait(false);
             if (flush.IsCompleted)
             {
                 Shutdown("the transport stopped sending");
@@ -219,11 +219,11 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
     /// Flushes part of a frame the caller is still writing, keeping the output: applies backpressure inside a long
     /// chunk. False when the transport stopped sending or the connection is closing.
     /// </summary>
-    public async ValueTask<bool> FlushHeldAsync()
+    public async ValueTask<bool> FlushHeldAsync(CancellationToken ct = default)
     {
         try
         {
-            var flush = await Output.FlushAsync(_closing.Token).ConfigureAwait(false);
+            var flush = await FlushUnlessCancelledAsync(ct).ConfigureAwait(false);
             return !flush.IsCompleted && !flush.IsCanceled;
         }
         catch (OperationCanceledException)
@@ -233,11 +233,32 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
     }
 
     /// <summary>
+    /// Flushes the output. A flush that waits for the transport (the peer is not reading) and is then cancelled
+    /// closes the connection: the frame being written cannot be finished without the peer, and its writer must not
+    /// wait for it forever.
+    /// </summary>
+    private async ValueTask<FlushResult> FlushUnlessCancelledAsync(CancellationToken ct)
+    {
+        var flush = Output.FlushAsync(_closing.Token);
+        if (flush.IsCompleted || !ct.CanBeCanceled)
+        {
+            return await flush.ConfigureAwait(false);
+        }
+        using var cancel = ct.UnsafeRegister(static state => ((MsrpConnection)state!).Shutdown(CancelledWhileStalled), this);
+        return await flush.ConfigureAwait(false);
+    }
+
+    private const string CancelledWhileStalled = "a send was cancelled while the peer was not reading";
+
+    /// <summary>
     /// Sends caller memory after what the holder of the output wrote, by reference where the transport can (no copy
     /// into the output pipe). Only the holder calls it.
     /// </summary>
-    public async ValueTask WriteByReferenceAsync(ReadOnlyMemory<byte> data)
+    public async ValueTask WriteByReferenceAsync(ReadOnlyMemory<byte> data, CancellationToken ct = default)
     {
+        // Cancelling closes the connection: the socket may be reading the caller's memory, so only closing it ends
+        // the write (see FlushUnlessCancelledAsync).
+        using var cancel = ct.CanBeCanceled ? ct.UnsafeRegister(static state => ((MsrpConnection)state!).Shutdown(CancelledWhileStalled), this) : default;
         try
         {
             await _transport.WriteByReferenceAsync(data, _closing.Token).ConfigureAwait(false);
@@ -261,7 +282,7 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
         var output = await BeginWriteAsync(ct).ConfigureAwait(false);
         output.Write(head.Span);
         output.Write(tail.Span);
-        await EndWriteAsync().ConfigureAwait(false);
+        await EndWriteAsync(ct).ConfigureAwait(false);
     }
 
     private PipeWriter Output => _transport.Transport.Output;

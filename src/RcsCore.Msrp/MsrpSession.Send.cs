@@ -129,7 +129,7 @@ public sealed partial class MsrpSession
                     {
                         // Head, body and end-line go straight into the output pipe's memory: one copy of the body.
                         WriteSendHead(output, tid, messageId, MsrpByteRange.ForChunk(offset, length, total), contentType, reports, body: true);
-                        (written, end) = await source.CopyToAsync(new ChunkOutput(output, connection, chunkSize), length, endLinePrefix).ConfigureAwait(false);
+                        (written, end) = await source.CopyToAsync(new ChunkOutput(output, connection, chunkSize, ct), length, endLinePrefix).ConfigureAwait(false);
                         // RFC 4975 §7.1: an interrupted chunk ends with '+' (the receiver counts the bytes it got, not
                         // the Byte-Range end); a source that ended before its announced length aborts the message ('#').
                         var flag = end switch
@@ -146,7 +146,7 @@ public sealed partial class MsrpSession
                         throw new IOException("The MSRP connection failed while writing a chunk: " + ex.Message, ex);
                     }
                     started = true;
-                    await connection.EndWriteAsync().ConfigureAwait(false);
+                    await connection.EndWriteAsync(ct).ConfigureAwait(false);
                     if (transaction is not null)
                     {
                         connection.Arm(transaction);
@@ -176,6 +176,12 @@ public sealed partial class MsrpSession
                     await connection.WriteFrameAsync(head, tail, CancellationToken.None).ConfigureAwait(false);
                 }
                 throw;
+            }
+            catch (IOException ex) when (ct.IsCancellationRequested)
+            {
+                // Cancelled while the peer was not reading: the connection was closed to end the write.
+                message.Fail(MsrpStatus.RequestTimeout, ex.Message);
+                throw new OperationCanceledException("The send was cancelled; the connection was closed because the peer was not reading.", ex, ct);
             }
             catch (IOException ex)
             {
@@ -452,7 +458,7 @@ public sealed partial class MsrpSession
     /// waits for the connection and the chunk already holds its normal size (RFC 4975 §7.1: a chunk may end early
     /// with <c>+</c>; the receiver counts the bytes it got).
     /// </summary>
-    private readonly struct ChunkOutput(PipeWriter writer, MsrpConnection connection, int normalSize)
+    private readonly struct ChunkOutput(PipeWriter writer, MsrpConnection connection, int normalSize, CancellationToken ct)
     {
         /// <summary>Largest piece a memory source writes between two checks.</summary>
         public const int Piece = 64 * 1024;
@@ -463,7 +469,7 @@ public sealed partial class MsrpSession
         public PipeWriter Writer => writer;
 
         /// <summary>Sends caller memory right after what the writer holds, without copying it (the output stays held).</summary>
-        public ValueTask WriteByReferenceAsync(ReadOnlyMemory<byte> data) => connection.WriteByReferenceAsync(data);
+        public ValueTask WriteByReferenceAsync(ReadOnlyMemory<byte> data) => connection.WriteByReferenceAsync(data, ct);
 
         /// <summary>After <paramref name="written"/> body bytes: true to end the chunk here.</summary>
         public async ValueTask<bool> ShouldYieldAsync(int written)
@@ -472,7 +478,7 @@ public sealed partial class MsrpSession
             {
                 return true;
             }
-            if (writer.UnflushedBytes >= FlushThreshold && !await connection.FlushHeldAsync().ConfigureAwait(false))
+            if (writer.UnflushedBytes >= FlushThreshold && !await connection.FlushHeldAsync(ct).ConfigureAwait(false))
             {
                 throw new IOException("the MSRP connection stopped sending");
             }

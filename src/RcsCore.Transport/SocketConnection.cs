@@ -183,9 +183,10 @@ public sealed partial class SocketConnection : TransportConnection
                     // TLS close_notify before the FIN.
                     await _ssl.ShutdownAsync().WaitAsync(_options.CloseTimeout, _options.TimeProvider).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is IOException or ObjectDisposedException or TimeoutException or InvalidOperationException or NotSupportedException)
+                catch (Exception ex) when (ex is IOException or ObjectDisposedException or TimeoutException or InvalidOperationException or NotSupportedException
+                    or System.Security.Cryptography.CryptographicException)
                 {
-                    // Best effort only.
+                    // Best effort only (OpenSSL refuses a close_notify while the handshake is unfinished).
                 }
             }
         }

@@ -115,6 +115,43 @@ public sealed class MsrpWireTests
         Assert.Equal(408, error.StatusCode);
     }
 
+    [Theory]
+    [InlineData(false)] // from memory: the socket holds a piece of the caller's memory
+    [InlineData(true)]  // from a Stream: the writer waits on the output pipe's backpressure
+    public async Task Cancelling_a_send_to_a_peer_that_stopped_reading_ends_it_and_closes_the_connection(bool fromStream)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        await using var endpoint = TestNet.Endpoint();
+        var session = endpoint.CreateSession();
+        var start = session.StartAsync(new MsrpSessionDescription([MsrpUri.Parse($"msrp://127.0.0.1:{port}/stall123;tcp")]), active: true, TestNet.Bounded()).AsTask();
+        using var accepted = await listener.AcceptAsync(TestNet.Bounded());
+        await using var raw = new RawMsrpPeer(accepted);
+        var bind = (await raw.ReadMessageAsync())!;
+        await raw.SendAsync(RawMsrpPeer.Ok(bind));
+        await start.WaitAsync(TestNet.Bounded());
+        Assert.Equal(1, endpoint.ConnectionCount);
+
+        // The peer reads nothing more: 64 MB cannot all fit in the sockets' and pipes' buffers.
+        var content = new byte[64 * 1024 * 1024];
+        using var cancel = new CancellationTokenSource();
+        var send = fromStream
+            ? session.SendAsync(new MemoryStream(content), "application/octet-stream", new MsrpSendOptions(), cancel.Token).AsTask()
+            : session.SendAsync(content, "application/octet-stream", new MsrpSendOptions(), cancel.Token).AsTask();
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        Assert.False(send.IsCompleted);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send.WaitAsync(TestNet.Timeout, TestContext.Current.CancellationToken));
+        var ct = TestNet.Bounded();
+        while (endpoint.ConnectionCount > 0 && !ct.IsCancellationRequested)
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+        Assert.Equal(0, endpoint.ConnectionCount);
+    }
+
     [Fact]
     public async Task Duplicate_responses_are_ignored()
     {

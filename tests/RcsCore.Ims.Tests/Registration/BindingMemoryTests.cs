@@ -14,6 +14,7 @@ namespace RcsCore.Ims.Tests.Registration;
 /// (one AoR each, the worst case), each refreshed once so the steady state (old versions of refreshed bindings must
 /// not linger) is measured; set RCS_BINDINGS=1000000 to measure the full million.
 /// </summary>
+[Collection(nameof(BindingMemoryCollection))]
 public sealed class BindingMemoryTests
 {
     private const string FeatureTags = ";+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session,urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.filetransfer\""
@@ -66,4 +67,10 @@ public sealed class BindingMemoryTests
             ConnectionId = i + 1,
         };
     }
+}
+
+/// <summary>Heap measurements run alone, so no other test's allocations show in their figures.</summary>
+[CollectionDefinition(nameof(BindingMemoryCollection), DisableParallelization = true)]
+public sealed class BindingMemoryCollection
+{
 }
