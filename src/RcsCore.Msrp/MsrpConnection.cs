@@ -185,10 +185,19 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
     /// </summary>
     public async ValueTask EndWriteAsync(CancellationToken ct = default)
     {
+        await ReleaseAfterFlushAsync(FlushUnlessCancelledAsync(ct)).ConfigureAwait(false);
+        ThrowIfClosed();
+    }
+
+    /// <summary>
+    /// Waits for a holder's flush, closes the connection if the transport stopped sending or the write failed, and
+    /// releases the output; a control frame queued meanwhile is then written (or by the next holder).
+    /// </summary>
+    private async ValueTask ReleaseAfterFlushAsync(ValueTask<FlushResult> flush)
+    {
         try
         {
-            var flush = await FlushUnlessCancelledAsync(ct).ConfigureAwait(false);
-            if (flush.IsCompleted)
+            if ((await flush.ConfigureAwait(false)).IsCompleted)
             {
                 Shutdown("the transport stopped sending");
             }
@@ -204,9 +213,7 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
         {
             _writeLock.Release();
         }
-        // A control frame queued while this writer held the output is written now (or by the next holder).
         WriteControlIfFree();
-        ThrowIfClosed();
     }
 
     /// <summary>
@@ -244,11 +251,13 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
         {
             return await flush.ConfigureAwait(false);
         }
-        using var cancel = ct.UnsafeRegister(static state => ((MsrpConnection)state!).Shutdown(CancelledWhileStalled), this);
+        using var cancel = CloseWhenCancelled(ct);
         return await flush.ConfigureAwait(false);
     }
 
-    private const string CancelledWhileStalled = "a send was cancelled while the peer was not reading";
+    /// <summary>Closes the connection when <paramref name="ct"/> fires (a write waiting for the transport cannot be withdrawn).</summary>
+    private CancellationTokenRegistration CloseWhenCancelled(CancellationToken ct) =>
+        ct.UnsafeRegister(static state => ((MsrpConnection)state!).Shutdown("a send was cancelled while the peer was not reading"), this);
 
     /// <summary>
     /// Sends caller memory after what the holder of the output wrote, by reference where the transport can (no copy
@@ -258,7 +267,7 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
     {
         // Cancelling closes the connection: the socket may be reading the caller's memory, so only closing it ends
         // the write (see FlushUnlessCancelledAsync).
-        using var cancel = ct.CanBeCanceled ? ct.UnsafeRegister(static state => ((MsrpConnection)state!).Shutdown(CancelledWhileStalled), this) : default;
+        using var cancel = CloseWhenCancelled(ct);
         try
         {
             await _transport.WriteByReferenceAsync(data, _closing.Token).ConfigureAwait(false);
@@ -308,7 +317,7 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
             if (!flush.IsCompleted)
             {
                 // Backpressure: finish the flush off this thread (the receive loop must not wait for the socket).
-                _ = FinishControlFlushAsync(flush);
+                _ = ReleaseAfterFlushAsync(flush).AsTask();
                 return;
             }
             bool completed = flush.IsCompletedSuccessfully && flush.Result.IsCompleted;
@@ -319,29 +328,6 @@ internal sealed partial class MsrpConnection : IAsyncDisposable
                 return;
             }
         }
-    }
-
-    private async Task FinishControlFlushAsync(ValueTask<FlushResult> flush)
-    {
-        try
-        {
-            if ((await flush.ConfigureAwait(false)).IsCompleted)
-            {
-                Shutdown("the transport stopped sending");
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException)
-        {
-            OnWriteFailed(ex);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-        WriteControlIfFree();
     }
 
     private void WriteQueuedControl(PipeWriter output)
