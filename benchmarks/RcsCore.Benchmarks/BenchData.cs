@@ -113,16 +113,7 @@ internal sealed class RawSocketPair : IDisposable
     /// <summary>Copies <paramref name="size"/> bytes (whole blocks) from client to server; returns the bytes received.</summary>
     public async Task<long> CopyAsync(byte[] block, long size)
     {
-        var receive = Task.Run(async () =>
-        {
-            var buffer = new byte[64 * 1024];
-            long total = 0;
-            while (total < size)
-            {
-                total += await _server.ReceiveAsync(buffer, SocketFlags.None);
-            }
-            return total;
-        });
+        var receive = ReceiveAsync(size, endLine: null);
         for (long sent = 0; sent < size; sent += block.Length)
         {
             await _client.SendAsync(block, SocketFlags.None);
@@ -141,21 +132,7 @@ internal sealed class RawSocketPair : IDisposable
     public async Task<long> CopyWithScansAsync(byte[] block, long size, Stream? source)
     {
         var pattern = "\r\n-------Xq7fT2b9"u8.ToArray();
-        var receive = Task.Run(async () =>
-        {
-            var buffer = new byte[64 * 1024];
-            long total = 0;
-            while (total < size)
-            {
-                int n = await _server.ReceiveAsync(buffer, SocketFlags.None);
-                if (buffer.AsSpan(0, n).IndexOf(pattern) >= 0)
-                {
-                    throw new InvalidOperationException("end-line in the body");
-                }
-                total += n;
-            }
-            return total;
-        });
+        var receive = ReceiveAsync(size, pattern);
         byte[][] pieces = source is null ? [block] : [_pieceA ??= new byte[block.Length], _pieceB ??= new byte[block.Length]];
         Task<int>? sending = null;
         int turn = 0;
@@ -180,6 +157,23 @@ internal sealed class RawSocketPair : IDisposable
         }
         return await receive;
     }
+
+    /// <summary>Receives <paramref name="size"/> bytes into one 64 KiB buffer, scanning each read for <paramref name="endLine"/> when given.</summary>
+    private Task<long> ReceiveAsync(long size, byte[]? endLine) => Task.Run(async () =>
+    {
+        var buffer = new byte[64 * 1024];
+        long total = 0;
+        while (total < size)
+        {
+            int n = await _server.ReceiveAsync(buffer, SocketFlags.None);
+            if (endLine is not null && buffer.AsSpan(0, n).IndexOf(endLine) >= 0)
+            {
+                throw new InvalidOperationException("end-line in the body");
+            }
+            total += n;
+        }
+        return total;
+    });
 
     public void Dispose()
     {
