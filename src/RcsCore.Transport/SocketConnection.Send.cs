@@ -30,10 +30,11 @@ public sealed partial class SocketConnection
                     // writer waits for the data, so nothing newer is in it) and send it with the data.
                     // (Nothing examined: a TryRead after examining everything would wait for newer bytes.)
                     reader.AdvanceTo(buffer.Start);
-                    buffer = reader.TryRead(out result) ? result.Buffer : default;
+                    bool held = reader.TryRead(out result);
+                    buffer = held ? result.Buffer : default;
                     SendStatus = TransportLoopStatus.AwaitingSocket;
                     await WriteToSocketAsync(buffer, direct.Data).ConfigureAwait(false);
-                    if (!buffer.IsEmpty || result.IsCanceled || result.IsCompleted)
+                    if (held)
                     {
                         reader.AdvanceTo(buffer.End);
                     }
